@@ -1,0 +1,284 @@
+package io.permits;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link Semaphore} for the threads of one JVM: platform threads, virtual threads and
+ * asynchronous callers alike.
+ *
+ * <pre> {@code
+ * LocalSemaphore db = LocalSemaphore.builder()
+ *     .name("db")
+ *     .limit(10)
+ *     .fairness(Fairness.STRICT)
+ *     .build();
+ *
+ * try (Permit permit = db.acquire()) {
+ *   runQuery();
+ * }
+ *
+ * // a batch job that needs 4 of the 10 connections at once, giving up after 2 seconds
+ * Optional<Permit> batch = db.tryAcquire(4, Duration.ofSeconds(2));
+ * }</pre>
+ *
+ * <p>An uncontended acquire and release each cost one compare-and-set on a single state word
+ * and allocate nothing but the {@link Permit}. Waiting requests, whether blocking, timed or
+ * asynchronous, sit in one FIFO queue; a release hands permits straight to the head of the
+ * queue, so it wakes only the waiters it satisfies. The {@link Fairness} mode decides whether
+ * newcomers may take free permits while others wait; the default is {@link Fairness#STRICT}.
+ *
+ * <p>Waiting parks the thread with {@link java.util.concurrent.locks.LockSupport} and never
+ * pins a virtual thread. Futures from {@link #acquireAsync(int)} are completed by the thread
+ * whose release (or close) satisfied them, after it has let go of the queue's lock.
+ *
+ * <p>Every way out of a wait (timeout, interrupt, cancelled future, {@link #close()}, a shrink
+ * that makes the request impossible) goes through one path that removes the request and passes
+ * any permits already set aside for it to the next waiter, so none is ever lost.
+ */
+public final class LocalSemaphore implements Semaphore {
+
+  /** Default time the oldest waiter may wait before {@link Fairness#BOUNDED} hands off. */
+  public static final Duration DEFAULT_HANDOFF_AFTER = Duration.ofMillis(5);
+
+  private static final AtomicLong UNNAMED = new AtomicLong();
+
+  private final String name;
+  private final Fairness fairness;
+  private final Duration handoffAfter;
+  private final LocalSync sync;
+
+  private LocalSemaphore(Builder builder) {
+    this.name = builder.name != null ? builder.name : "semaphore-" + UNNAMED.incrementAndGet();
+    this.fairness = builder.fairness;
+    this.handoffAfter = builder.handoffAfter;
+    this.sync = new LocalSync(this, builder.limit, builder.fairness, builder.handoffAfter.toNanos());
+  }
+
+  /**
+   * Starts building a semaphore: {@code LocalSemaphore.builder().name("db").limit(2).build()}.
+   *
+   * @return a builder with limit 1, {@link Fairness#STRICT} and a generated name
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The fairness mode chosen at build time.
+   *
+   * @return the mode
+   */
+  public Fairness fairness() {
+    return fairness;
+  }
+
+  /**
+   * How long the oldest waiter may wait before a {@link Fairness#BOUNDED} semaphore switches
+   * to strict handoff (unused by the other modes).
+   *
+   * @return the bound
+   */
+  public Duration handoffAfter() {
+    return handoffAfter;
+  }
+
+  @Override
+  public int limit() {
+    return sync.limit();
+  }
+
+  @Override
+  public int available() {
+    return sync.available();
+  }
+
+  @Override
+  public int waiting() {
+    return sync.waiting();
+  }
+
+  @Override
+  public Permit acquire(int permits) throws InterruptedException {
+    checkPermits(permits);
+    return sync.acquire(permits);
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits) {
+    checkPermits(permits);
+    return Optional.ofNullable(sync.tryAcquire(permits));
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    checkPermits(permits);
+    long nanos = checkTimeout(timeout);
+    return Optional.ofNullable(sync.tryAcquire(permits, nanos));
+  }
+
+  @Override
+  public CompletableFuture<Permit> acquireAsync(int permits) {
+    checkPermits(permits);
+    return sync.acquireAsync(permits);
+  }
+
+  @Override
+  public void setLimit(int limit) {
+    checkLimit(limit);
+    sync.setLimit(limit);
+  }
+
+  @Override
+  public SemaphoreStats stats() {
+    return sync.stats();
+  }
+
+  @Override
+  public boolean isClosed() {
+    return sync.isClosed();
+  }
+
+  @Override
+  public void close() {
+    sync.close();
+  }
+
+  /** Returns name, fairness and the current counts, for logs and debuggers. */
+  @Override
+  public String toString() {
+    return "LocalSemaphore[" + name + ", " + fairness + ", " + sync.describe() + "]";
+  }
+
+  private void checkPermits(int permits) {
+    if (permits < 1) {
+      throw new IllegalArgumentException(
+          "permits must be at least 1, was " + permits + " (semaphore '" + name + "')");
+    }
+    int limit = sync.limit();
+    if (permits > limit) {
+      throw new IllegalArgumentException(
+          "permits must not exceed the limit "
+              + limit
+              + ", was "
+              + permits
+              + " (semaphore '"
+              + name
+              + "')");
+    }
+  }
+
+  private long checkTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException(
+          "timeout must not be negative, was " + timeout + " (semaphore '" + name + "')");
+    }
+    return saturatedNanos(timeout);
+  }
+
+  static long saturatedNanos(Duration duration) {
+    try {
+      return duration.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+  }
+
+  /**
+   * Builds a {@link LocalSemaphore}. Not thread-safe; each {@link #build()} makes a new, independent
+   * semaphore.
+   */
+  public static final class Builder {
+    private String name;
+    private int limit = 1;
+    private Fairness fairness = Fairness.STRICT;
+    private Duration handoffAfter = DEFAULT_HANDOFF_AFTER;
+
+    private Builder() {}
+
+    /**
+     * Names the semaphore (for errors, metrics and diagnostics).
+     *
+     * @param name a non-blank name
+     * @return this builder
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank, was '" + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the number of permits.
+     *
+     * @param limit at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code limit < 1}
+     */
+    public Builder limit(int limit) {
+      checkLimit(limit);
+      this.limit = limit;
+      return this;
+    }
+
+    /**
+     * Sets the fairness mode; the default is {@link Fairness#STRICT}.
+     *
+     * @param fairness the mode
+     * @return this builder
+     */
+    public Builder fairness(Fairness fairness) {
+      this.fairness = Objects.requireNonNull(fairness, "fairness");
+      return this;
+    }
+
+    /**
+     * For {@link Fairness#BOUNDED}: how long the oldest waiter may wait while newcomers barge
+     * before the semaphore switches to strict handoff until its queue drains. The default is
+     * {@link LocalSemaphore#DEFAULT_HANDOFF_AFTER}.
+     *
+     * @param bound a positive duration
+     * @return this builder
+     * @throws IllegalArgumentException if {@code bound} is zero or negative
+     */
+    public Builder handoffAfter(Duration bound) {
+      Objects.requireNonNull(bound, "bound");
+      if (bound.isNegative() || bound.isZero()) {
+        throw new IllegalArgumentException("handoffAfter must be positive, was " + bound);
+      }
+      if (saturatedNanos(bound) == Long.MAX_VALUE) {
+        throw new IllegalArgumentException("handoffAfter is too long, was " + bound);
+      }
+      this.handoffAfter = bound;
+      return this;
+    }
+
+    /**
+     * Builds a new semaphore with all permits available.
+     *
+     * @return the semaphore
+     */
+    public LocalSemaphore build() {
+      return new LocalSemaphore(this);
+    }
+  }
+}
