@@ -1,0 +1,707 @@
+package io.permits;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The engine behind {@link LocalSemaphore}: an atomic permit count for the fast path and a FIFO
+ * queue of waiters, blocking and asynchronous alike, for the rest.
+ */
+final class LocalSync {
+
+  /*
+   * Implementation notes
+   * ====================
+   *
+   * The whole algorithm, in the manner of Tokio's batch_semaphore:
+   *
+   * Free permits are counted in one atomic word, `state`, together with three flags. A request
+   * that finds enough free permits (and is allowed to take them) takes them with one CAS; a
+   * release adds them back with one atomic add. Requests that must wait are queued as nodes in
+   * an intrusive doubly linked FIFO list guarded by `lock`. Blocking, timed and asynchronous
+   * requests use the same node; they differ only in how they are woken (unpark a thread,
+   * complete a future). Released permits are handed to the head of the queue while the lock is
+   * held, by moving them out of `state` into the node (`assigned`); a node that has all it asked
+   * for is unlinked and put on a local "wake chain", and the chain is woken after the lock is
+   * released, so no thread is woken and no future completed under the lock, and a release wakes
+   * only the waiters it satisfied (no thundering herd).
+   *
+   * State word
+   * ----------
+   *
+   *   bit 63 ........................ 3 | 2       | 1      | 0
+   *   available (signed, arithmetic >>) | HANDOFF | QUEUED | CLOSED
+   *
+   *   available  permits free for the taking; negative after a shrink below the permits held.
+   *   CLOSED     set once by close(); fast paths test it without the lock.
+   *   QUEUED     the wait queue is not empty: a release must take the lock and distribute.
+   *   HANDOFF    free permits belong to the queue: fast-path acquires must not take them, and
+   *              the head may be given fewer permits than it asked for, to be topped up later.
+   *
+   * QUEUED and HANDOFF change only under the lock; `available` changes anywhere, by CAS (acquire
+   * fast path) or atomic add (release), which never disturbs the flags because they sit below
+   * the count. Because both the fast paths and the lock holder update the same word atomically,
+   * a release that saw QUEUED clear happened entirely before the enqueuer's CAS that set it, and
+   * the enqueuer (which distributes after linking) sees those permits.
+   *
+   * Invariants
+   * ----------
+   *
+   *   limit == held + available + assigned (summed over queued nodes)     (conservation)
+   *   held <= limit, except after a shrink, until holders return the excess  (bound)
+   *   queue empty  <=>  QUEUED clear;  HANDOFF set  =>  QUEUED set
+   *   STRICT: HANDOFF set  <=>  QUEUED set (so a newcomer never overtakes a waiter)
+   *   a node with assigned > 0 is the head, and only while HANDOFF is set
+   *   every increase of `available` made while QUEUED is set is followed by distributeLocked()
+   *
+   * Fairness
+   * --------
+   *
+   *   STRICT   enqueuing sets QUEUED|HANDOFF: while anyone waits, every permit goes to the head,
+   *            partially if short, so a large request is never overtaken.
+   *   BARGING  enqueuing sets QUEUED only: newcomers take free permits on the fast path; the
+   *            head is granted only when all it asked for is free at once.
+   *   BOUNDED  as BARGING, until distributeLocked() sees that the head has waited longer than
+   *            `handoffAfterNanos`; it then sets HANDOFF, which makes the semaphore STRICT until
+   *            the queue drains (clearing QUEUED clears HANDOFF too).
+   *
+   * Leaving a wait (the one abandon path)
+   * -------------------------------------
+   *
+   * A node's `status` goes from WAITING to exactly one final value, only under the lock:
+   * GRANTED (by distributeLocked), or, through abandonLocked(), CANCELLED (timeout, interrupt,
+   * future cancelled or completed by its caller), CLOSED (close()) or TOO_LARGE (a shrink below
+   * the request). abandonLocked() unlinks the node and returns any permits assigned to it to
+   * `available`; the caller then runs distributeLocked(), so removing the head re-runs grants
+   * for the waiters behind it (golang/go#37852) and permits set aside for a cancelled waiter
+   * are passed on (cpython#90155). A waiter that finds its status already final when it tries
+   * to leave has lost the race to a grant or a failure, and takes that outcome instead: a timed
+   * acquire returns the permit, an interrupted one returns it with the interrupt flag set.
+   *
+   * Futures
+   * -------
+   *
+   * acquireAsync() returns an AcquireFuture whose cancel(), complete() and completeExceptionally()
+   * withdraw the request through the abandon path. A grant completes the future after the lock
+   * is released; if the caller completed or cancelled it first, the grant's complete() fails
+   * and the permit is closed at once: either the caller holds the permit or the permits are
+   * back, never both, never neither. Completions run dependent stages on the completing thread,
+   * so nested completions on one thread are trampolined through a thread-local queue, which
+   * bounds the stack however long a chain of "acquire, then release" continuations grows.
+   *
+   * setLimit() changes `available` by the difference under the lock, fails queued requests
+   * larger than the new limit through the abandon path, and distributes; it never waits.
+   */
+
+  // Node status values: WAITING, then exactly one final value.
+  static final int WAITING = 0;
+  static final int GRANTED = 1;
+  static final int CANCELLED = 2;
+  static final int CLOSED_WHILE_WAITING = 3;
+  static final int TOO_LARGE = 4;
+
+  // State word layout.
+  private static final long CLOSED = 1L;
+  private static final long QUEUED = 1L << 1;
+  private static final long HANDOFF = 1L << 2;
+  private static final int AVAILABLE_SHIFT = 3;
+
+  private final LocalSemaphore owner;
+  private final Fairness fairness;
+  private final long handoffAfterNanos;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  private volatile long state;
+
+  // Written under the lock; volatile so that monitoring getters may read them without it.
+  private volatile int limit;
+  private volatile int queueLength;
+
+  // Guarded by lock.
+  private Node head;
+  private Node tail;
+  private long assignedToWaiters;
+
+  private final LongAdder grants = new LongAdder();
+  private final LongAdder rejections = new LongAdder();
+  private final LongAdder timeouts = new LongAdder();
+  private final LongAdder cancellations = new LongAdder();
+
+  LocalSync(LocalSemaphore owner, int limit, Fairness fairness, long handoffAfterNanos) {
+    this.owner = owner;
+    this.fairness = fairness;
+    this.handoffAfterNanos = handoffAfterNanos;
+    this.limit = limit;
+    this.state = (long) limit << AVAILABLE_SHIFT;
+  }
+
+  // ---------------------------------------------------------------- monitoring
+
+  int limit() {
+    return limit;
+  }
+
+  int available() {
+    long available = availableOf(state);
+    return (int) Math.max(0, Math.min(available, limit));
+  }
+
+  int waiting() {
+    return queueLength;
+  }
+
+  boolean isClosed() {
+    return (state & CLOSED) != 0;
+  }
+
+  SemaphoreStats stats() {
+    int currentLimit;
+    long available;
+    long assigned;
+    int queued;
+    lock.lock();
+    try {
+      currentLimit = limit;
+      available = availableOf(state);
+      assigned = assignedToWaiters;
+      queued = queueLength;
+    } finally {
+      lock.unlock();
+    }
+    long held = currentLimit - available - assigned;
+    return new SemaphoreStats(
+        currentLimit,
+        (int) Math.max(0, Math.min(available, currentLimit)),
+        (int) Math.max(0, held),
+        queued,
+        grants.sum(),
+        rejections.sum(),
+        timeouts.sum(),
+        cancellations.sum());
+  }
+
+  String describe() {
+    long s = state;
+    return "limit="
+        + limit
+        + ", available="
+        + availableOf(s)
+        + ", waiting="
+        + queueLength
+        + ((s & CLOSED) != 0 ? ", closed" : "")
+        + ((s & HANDOFF) != 0 ? ", handoff" : "");
+  }
+
+  // ---------------------------------------------------------------- acquire
+
+  /** Untimed, non-blocking: the fast path only. Returns null if the permits cannot be had now. */
+  Permit tryAcquire(int permits) {
+    if (takeFree(permits, "tryAcquire")) {
+      return newGrantedPermit(permits);
+    }
+    rejections.increment();
+    return null;
+  }
+
+  Permit acquire(int permits) throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    if (takeFree(permits, "acquire")) {
+      return newGrantedPermit(permits);
+    }
+    return await(enqueue(new Node(permits, Thread.currentThread(), null)), false, 0L);
+  }
+
+  /** Returns null if the time ran out. */
+  Permit tryAcquire(int permits, long timeoutNanos) throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    if (takeFree(permits, "tryAcquire")) {
+      return newGrantedPermit(permits);
+    }
+    if (timeoutNanos <= 0) {
+      rejections.increment();
+      return null;
+    }
+    long deadline = System.nanoTime() + timeoutNanos;
+    return await(enqueue(new Node(permits, Thread.currentThread(), null)), true, deadline);
+  }
+
+  CompletableFuture<Permit> acquireAsync(int permits) {
+    if ((state & CLOSED) != 0) {
+      return CompletableFuture.failedFuture(closedException("acquireAsync"));
+    }
+    if (takeFree(permits, "acquireAsync")) {
+      return CompletableFuture.completedFuture(newGrantedPermit(permits));
+    }
+    AcquireFuture future = new AcquireFuture(this);
+    Node node = new Node(permits, null, future);
+    future.node = node;
+    enqueue(node);
+    return future;
+  }
+
+  /**
+   * The fast path: takes {@code permits} from {@code available} with one CAS if they are free
+   * and no handoff is in force.
+   */
+  private boolean takeFree(int permits, String operation) {
+    long delta = (long) permits << AVAILABLE_SHIFT;
+    for (; ; ) {
+      long s = state;
+      if ((s & CLOSED) != 0) {
+        throw closedException(operation);
+      }
+      if ((s & HANDOFF) != 0 || availableOf(s) < permits) {
+        return false;
+      }
+      if (STATE.compareAndSet(this, s, s - delta)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * Queues a request, unless it can be granted (or must fail) at once under the lock. Whatever
+   * the outcome, the node's status says it; a node decided here is woken like any other.
+   */
+  private Node enqueue(Node node) {
+    Node wake = null;
+    lock.lock();
+    try {
+      if ((state & CLOSED) != 0) {
+        node.status = CLOSED_WHILE_WAITING;
+        wake = node;
+      } else if (node.permits > limit) {
+        node.status = TOO_LARGE;
+        wake = node;
+      } else if (takeFreeLocked(node.permits)) {
+        node.status = GRANTED;
+        wake = node;
+      } else {
+        linkLast(node);
+        long flags = fairness == Fairness.STRICT ? QUEUED | HANDOFF : QUEUED;
+        for (; ; ) {
+          long s = state;
+          if ((s | flags) == s || STATE.compareAndSet(this, s, s | flags)) {
+            break;
+          }
+        }
+        wake = distributeLocked(null);
+      }
+    } finally {
+      lock.unlock();
+    }
+    wake(wake);
+    return node;
+  }
+
+  private boolean takeFreeLocked(int permits) {
+    long delta = (long) permits << AVAILABLE_SHIFT;
+    for (; ; ) {
+      long s = state;
+      if ((s & HANDOFF) != 0 || availableOf(s) < permits) {
+        return false;
+      }
+      if (STATE.compareAndSet(this, s, s - delta)) {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * The one wait loop of blocking and timed requests. Returns the permit, or null if a timed
+   * request ran out of time.
+   */
+  private Permit await(Node node, boolean timed, long deadline) throws InterruptedException {
+    for (; ; ) {
+      int status = node.status;
+      if (status == GRANTED) {
+        return newGrantedPermit(node.permits);
+      }
+      if (status != WAITING) {
+        throw failureOf(node, "acquire");
+      }
+      if (Thread.interrupted()) {
+        if (abandon(node)) {
+          cancellations.increment();
+          throw new InterruptedException();
+        }
+        // A grant or failure won the race; take it, and keep the interrupt for the caller.
+        Thread.currentThread().interrupt();
+        continue;
+      }
+      if (timed) {
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+          if (abandon(node)) {
+            timeouts.increment();
+            return null;
+          }
+          continue;
+        }
+        LockSupport.parkNanos(this, remaining);
+      } else {
+        LockSupport.park(this);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- release and distribution
+
+  /** Gives permits back: one atomic add, then a distribution only if someone waits. */
+  void release(int permits) {
+    long before = (long) STATE.getAndAdd(this, (long) permits << AVAILABLE_SHIFT);
+    if ((before & QUEUED) != 0) {
+      distribute();
+    }
+  }
+
+  private void distribute() {
+    Node wake;
+    lock.lock();
+    try {
+      wake = distributeLocked(null);
+    } finally {
+      lock.unlock();
+    }
+    wake(wake);
+  }
+
+  /**
+   * Hands free permits to the head of the queue, and to the next head once it is satisfied,
+   * until the permits or the queue run out. Returns the chain of nodes to wake (most recent
+   * first). Clears QUEUED and HANDOFF when the queue is empty.
+   */
+  private Node distributeLocked(Node wake) {
+    for (; ; ) {
+      Node first = head;
+      long s = state;
+      if (first == null) {
+        long cleared = s & ~(QUEUED | HANDOFF);
+        if (cleared == s || STATE.compareAndSet(this, s, cleared)) {
+          return wake;
+        }
+        continue;
+      }
+      if ((s & HANDOFF) == 0
+          && fairness == Fairness.BOUNDED
+          && System.nanoTime() - first.enqueuedAt >= handoffAfterNanos) {
+        if (!STATE.compareAndSet(this, s, s | HANDOFF)) {
+          continue;
+        }
+        s |= HANDOFF;
+      }
+      long available = availableOf(s);
+      int needed = first.permits - first.assigned;
+      int take;
+      if (available >= needed) {
+        take = needed;
+      } else if ((s & HANDOFF) != 0 && available > 0) {
+        take = (int) available;
+      } else {
+        return wake;
+      }
+      if (!STATE.compareAndSet(this, s, s - ((long) take << AVAILABLE_SHIFT))) {
+        continue;
+      }
+      first.assigned += take;
+      assignedToWaiters += take;
+      if (first.assigned < first.permits) {
+        return wake;
+      }
+      unlink(first);
+      assignedToWaiters -= first.permits;
+      first.status = GRANTED;
+      first.nextToWake = wake;
+      wake = first;
+    }
+  }
+
+  // ---------------------------------------------------------------- leaving the queue
+
+  /**
+   * Withdraws a waiting request on behalf of its caller (timeout, interrupt, cancelled future).
+   * Returns true if this call removed it, false if it was already granted or failed.
+   */
+  boolean abandon(Node node) {
+    Node wake;
+    lock.lock();
+    try {
+      if (node.status != WAITING) {
+        return false;
+      }
+      wake = abandonLocked(node, CANCELLED, null);
+      wake = distributeLocked(wake);
+    } finally {
+      lock.unlock();
+    }
+    wake(wake);
+    return true;
+  }
+
+  /**
+   * The abandon path: unlinks a waiting node, gives the permits assigned to it back to {@code
+   * available}, and sets its final status. The caller must run distributeLocked() afterwards.
+   * Nodes failed on behalf of someone else (close, shrink) are added to the wake chain.
+   */
+  private Node abandonLocked(Node node, int outcome, Node wake) {
+    unlink(node);
+    if (node.assigned > 0) {
+      STATE.getAndAdd(this, (long) node.assigned << AVAILABLE_SHIFT);
+      assignedToWaiters -= node.assigned;
+      node.assigned = 0;
+    }
+    node.status = outcome;
+    if (outcome == CANCELLED) {
+      return wake;
+    }
+    node.nextToWake = wake;
+    return node;
+  }
+
+  void close() {
+    Node wake = null;
+    lock.lock();
+    try {
+      for (; ; ) {
+        long s = state;
+        if ((s & CLOSED) != 0) {
+          return;
+        }
+        if (STATE.compareAndSet(this, s, s | CLOSED)) {
+          break;
+        }
+      }
+      while (head != null) {
+        wake = abandonLocked(head, CLOSED_WHILE_WAITING, wake);
+      }
+      wake = distributeLocked(wake);
+    } finally {
+      lock.unlock();
+    }
+    wake(wake);
+  }
+
+  void setLimit(int newLimit) {
+    Node wake = null;
+    lock.lock();
+    try {
+      int oldLimit = limit;
+      limit = newLimit;
+      STATE.getAndAdd(this, ((long) newLimit - oldLimit) << AVAILABLE_SHIFT);
+      if (newLimit < oldLimit) {
+        for (Node node = head; node != null; ) {
+          Node next = node.next;
+          if (node.permits > newLimit) {
+            wake = abandonLocked(node, TOO_LARGE, wake);
+          }
+          node = next;
+        }
+      }
+      wake = distributeLocked(wake);
+    } finally {
+      lock.unlock();
+    }
+    wake(wake);
+  }
+
+  // ---------------------------------------------------------------- queue links (under lock)
+
+  private void linkLast(Node node) {
+    node.enqueuedAt = fairness == Fairness.BOUNDED ? System.nanoTime() : 0L;
+    Node last = tail;
+    node.prev = last;
+    if (last == null) {
+      head = node;
+    } else {
+      last.next = node;
+    }
+    tail = node;
+    queueLength++;
+  }
+
+  private void unlink(Node node) {
+    Node prev = node.prev;
+    Node next = node.next;
+    if (prev == null) {
+      head = next;
+    } else {
+      prev.next = next;
+    }
+    if (next == null) {
+      tail = prev;
+    } else {
+      next.prev = prev;
+    }
+    node.prev = null;
+    node.next = null;
+    queueLength--;
+  }
+
+  // ---------------------------------------------------------------- waking (never under lock)
+
+  /**
+   * Wakes the nodes of a chain built under the lock, oldest grant first: unparks blocked
+   * threads, completes futures. Must be called after the lock is released.
+   */
+  private void wake(Node chain) {
+    if (chain == null) {
+      return;
+    }
+    Node ordered = null;
+    while (chain != null) {
+      Node next = chain.nextToWake;
+      chain.nextToWake = ordered;
+      ordered = chain;
+      chain = next;
+    }
+    Trampoline trampoline = null;
+    while (ordered != null) {
+      Node next = ordered.nextToWake;
+      ordered.nextToWake = null;
+      if (ordered.future == null) {
+        if (ordered.thread != Thread.currentThread()) {
+          LockSupport.unpark(ordered.thread);
+        }
+      } else {
+        if (trampoline == null) {
+          trampoline = TRAMPOLINE.get();
+        }
+        trampoline.pending.add(ordered);
+      }
+      ordered = next;
+    }
+    if (trampoline != null) {
+      trampoline.run();
+    }
+  }
+
+  /** Completes one future whose node reached a final status. */
+  void settle(Node node) {
+    AcquireFuture future = node.future;
+    if (node.status == GRANTED) {
+      LocalPermit permit = new LocalPermit(this, node.permits);
+      if (future.grant(permit)) {
+        grants.increment();
+      } else {
+        permit.close(); // the caller completed or cancelled the future first
+      }
+    } else {
+      future.fail(failureOf(node, "acquireAsync"));
+    }
+  }
+
+  /** Called by an AcquireFuture that its caller completed or cancelled. */
+  void withdraw(Node node) {
+    if (abandon(node)) {
+      cancellations.increment();
+    }
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private Permit newGrantedPermit(int permits) {
+    grants.increment();
+    return new LocalPermit(this, permits);
+  }
+
+  private RuntimeException failureOf(Node node, String operation) {
+    if (node.status == TOO_LARGE) {
+      return new IllegalArgumentException(
+          "a request for "
+              + node.permits
+              + " permits can never be granted: the limit of semaphore '"
+              + owner.name()
+              + "' is now "
+              + limit);
+    }
+    return closedException(operation);
+  }
+
+  private SemaphoreClosedException closedException(String operation) {
+    return new SemaphoreClosedException(
+        operation + " on semaphore '" + owner.name() + "', which is closed");
+  }
+
+  private static long availableOf(long state) {
+    return state >> AVAILABLE_SHIFT;
+  }
+
+  /** A queued request. Links and {@code assigned} are guarded by the lock. */
+  static final class Node {
+    final int permits;
+    final Thread thread; // the blocked caller, or null for an async request
+    final AcquireFuture future; // the async caller's future, or null for a blocking request
+    volatile int status; // WAITING, then one final value, written under the lock
+    long enqueuedAt; // System.nanoTime() when queued, read by BOUNDED
+    int assigned; // permits set aside for this node so far
+    Node prev;
+    Node next;
+    Node nextToWake; // the wake chain, built under the lock, walked after it
+
+    Node(int permits, Thread thread, AcquireFuture future) {
+      this.permits = permits;
+      this.thread = thread;
+      this.future = future;
+    }
+  }
+
+  /**
+   * Per-thread queue of futures to complete, so that a completion whose dependent stage
+   * releases a permit (which completes the next future, and so on) does not grow the stack.
+   */
+  private static final class Trampoline {
+    final ArrayDeque<Node> pending = new ArrayDeque<>();
+    boolean running;
+
+    void run() {
+      if (running) {
+        return; // an outer frame on this thread is draining the queue
+      }
+      running = true;
+      Throwable failure = null;
+      try {
+        Node node;
+        while ((node = pending.poll()) != null) {
+          try {
+            node.future.sync.settle(node);
+          } catch (Throwable t) { // keep settling the others; nothing may be left behind
+            if (failure == null) {
+              failure = t;
+            } else {
+              failure.addSuppressed(t);
+            }
+          }
+        }
+      } finally {
+        running = false;
+      }
+      if (failure instanceof RuntimeException e) {
+        throw e;
+      }
+      if (failure instanceof Error e) {
+        throw e;
+      }
+    }
+  }
+
+  private static final ThreadLocal<Trampoline> TRAMPOLINE = ThreadLocal.withInitial(Trampoline::new);
+
+  private static final VarHandle STATE;
+
+  static {
+    try {
+      STATE = MethodHandles.lookup().findVarHandle(LocalSync.class, "state", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+}
