@@ -193,6 +193,10 @@ public interface Semaphore extends AutoCloseable {
    * the permits went back to the semaphore. The future is never completed while the semaphore
    * holds an internal lock, so dependent actions may call back into it.
    *
+   * <p>A caller that stops waiting for the future (for example because {@code future.get()}
+   * was interrupted) must cancel it, and close the permit if {@code cancel} returns false:
+   * otherwise the permit is granted to a future nobody reads, and is held forever.
+   *
    * @param permits how many, from 1 to {@link #limit()}
    * @return a future completed with a permit holding them all, or exceptionally with {@link
    *     SemaphoreClosedException} (or {@link IllegalArgumentException} if a shrink made the
