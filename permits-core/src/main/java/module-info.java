@@ -5,7 +5,7 @@
  * nullness annotations are read at compile time ({@code requires static}).
  */
 module io.permits {
-  requires static org.jspecify;
+  requires static transitive org.jspecify;
 
   exports io.permits;
 }

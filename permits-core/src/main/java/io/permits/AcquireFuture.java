@@ -4,9 +4,12 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The future returned by {@link LocalSemaphore#acquireAsync(int)}. Completing it in any way
- * other than by a grant (cancel, complete, completeExceptionally, orTimeout) withdraws the
- * request through the semaphore's one abandon path; a grant that arrives after that closes its
- * permit at once. Dependent stages are plain {@link CompletableFuture}s.
+ * other than by a grant (cancel, complete, completeExceptionally, orTimeout) first withdraws the
+ * request through the semaphore's one abandon path, then completes the future, so dependent
+ * stages already see the request gone and its permits passed on. If a grant was made before the
+ * withdrawal, whichever completes the future first wins: the caller's completion (the grant's
+ * permit is then closed at once) or the grant (the caller's completion then returns false).
+ * Dependent stages are plain {@link CompletableFuture}s.
  */
 final class AcquireFuture extends CompletableFuture<Permit> {
   final LocalSync sync;
@@ -28,30 +31,30 @@ final class AcquireFuture extends CompletableFuture<Permit> {
 
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
-    boolean cancelled = super.cancel(mayInterruptIfRunning);
-    if (cancelled) {
-      sync.withdraw(node);
+    if (!isDone()) {
+      sync.withdraw(node); // first, so that dependent stages see the request gone
     }
-    return cancelled;
+    return super.cancel(mayInterruptIfRunning);
   }
+
 
   @Override
   public boolean complete(Permit value) {
-    boolean completed = super.complete(value);
-    if (completed) {
-      sync.withdraw(node);
+    if (!isDone()) {
+      sync.withdraw(node); // first, so that dependent stages see the request gone
     }
-    return completed;
+    return super.complete(value);
   }
+
 
   @Override
   public boolean completeExceptionally(Throwable failure) {
-    boolean completed = super.completeExceptionally(failure);
-    if (completed) {
-      sync.withdraw(node);
+    if (!isDone()) {
+      sync.withdraw(node); // first, so that dependent stages see the request gone
     }
-    return completed;
+    return super.completeExceptionally(failure);
   }
+
 
   /**
    * Refused: replacing a granted permit would lose it.

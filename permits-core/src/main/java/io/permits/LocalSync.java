@@ -87,10 +87,11 @@ final class LocalSync {
    * -------
    *
    * acquireAsync() returns an AcquireFuture whose cancel(), complete() and completeExceptionally()
-   * withdraw the request through the abandon path. A grant completes the future after the lock
-   * is released; if the caller completed or cancelled it first, the grant's complete() fails
-   * and the permit is closed at once: either the caller holds the permit or the permits are
-   * back, never both, never neither. Completions run dependent stages on the completing thread,
+   * first withdraw the request through the abandon path, then complete the future (so its
+   * dependent stages see the request gone). A grant completes the future after the lock is
+   * released; if the caller completed or cancelled it first, the grant's complete() fails and
+   * the permit is closed at once: either the caller holds the permit or the permits are back,
+   * never both, never neither. Completions run dependent stages on the completing thread,
    * so nested completions on one thread are trampolined through a thread-local queue, which
    * bounds the stack however long a chain of "acquire, then release" continuations grows.
    *
@@ -235,11 +236,12 @@ final class LocalSync {
   }
 
   CompletableFuture<Permit> acquireAsync(int permits) {
-    if ((state & CLOSED) != 0) {
-      return CompletableFuture.failedFuture(closedException("acquireAsync"));
-    }
-    if (takeFree(permits, "acquireAsync")) {
-      return CompletableFuture.completedFuture(newGrantedPermit(permits));
+    try {
+      if (takeFree(permits, "acquireAsync")) {
+        return CompletableFuture.completedFuture(newGrantedPermit(permits));
+      }
+    } catch (SemaphoreClosedException closed) {
+      return CompletableFuture.failedFuture(closed); // async callers get one channel
     }
     AcquireFuture future = new AcquireFuture(this);
     Node node = new Node(permits, null, future);

@@ -217,6 +217,7 @@ public interface Semaphore extends AutoCloseable {
    * @throws InterruptedException if interrupted while waiting for the permit
    * @throws Exception whatever the task throws
    */
+  @SuppressWarnings("try") // the permit is held, not used, by the try block
   default <T> T call(Duration maxWait, Callable<T> task) throws Exception {
     Objects.requireNonNull(task, "task");
     try (Permit ignored = acquireWithin(this, maxWait)) {
@@ -233,6 +234,7 @@ public interface Semaphore extends AutoCloseable {
    * @throws PermitUnavailableException if no permit came within {@code maxWait}
    * @throws InterruptedException if interrupted while waiting for the permit
    */
+  @SuppressWarnings("try") // the permit is held, not used, by the try block
   default void run(Duration maxWait, Runnable task) throws InterruptedException {
     Objects.requireNonNull(task, "task");
     try (Permit ignored = acquireWithin(this, maxWait)) {

@@ -151,6 +151,7 @@ class LocalSemaphoreTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the permit is held, not used, by the try block
   void tenThousandVirtualThreadsNeverExceedTheLimit() throws Exception {
     for (Fairness fairness : Fairness.values()) {
       LocalSemaphore semaphore = LocalSemaphore.builder().limit(10).fairness(fairness).build();
