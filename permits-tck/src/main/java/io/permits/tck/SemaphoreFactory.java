@@ -1,0 +1,46 @@
+package io.permits.tck;
+
+import io.permits.Fairness;
+import io.permits.Semaphore;
+
+/**
+ * What every contract interface needs from the test class: fresh semaphores of the backend
+ * under test, and whether that backend promises arrival order.
+ *
+ * <p>{@link SemaphoreContract} implements this for backend authors; implement it directly only
+ * to run a chosen subset of the contract interfaces.
+ */
+public interface SemaphoreFactory {
+
+  /**
+   * Creates a new semaphore of the backend under test for one test, with every permit free. The
+   * semaphore is tracked: after the test, every permit it handed out is closed and the
+   * semaphore must have all its permits back and nobody waiting ({@link ConservationCheck}).
+   *
+   * @param name the name the semaphore must report from {@link Semaphore#name()}; unique per
+   *     call within a run
+   * @param limit the number of permits, at least 1
+   * @return a new semaphore, not shared with any other test
+   */
+  Semaphore semaphore(String name, int limit);
+
+  /**
+   * Creates a new tracked semaphore with a generated, unique name.
+   *
+   * @param limit the number of permits, at least 1
+   * @return a new semaphore
+   * @see #semaphore(String, int)
+   */
+  default Semaphore semaphore(int limit) {
+    return semaphore(Ids.next("tck"), limit);
+  }
+
+  /**
+   * Whether the backend serves requests strictly in arrival order ({@link Fairness#STRICT}):
+   * then the tests of ordering run, otherwise they are skipped. Every other test holds for
+   * every order.
+   *
+   * @return true for a strictly ordered backend
+   */
+  boolean strictOrder();
+}

@@ -1,0 +1,127 @@
+package io.permits.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.permits.Permit;
+import io.permits.Semaphore;
+import io.permits.SemaphoreStats;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code stats()}: the gauges agree with the semaphore's own counts when it is quiet, and the
+ * totals count grants, rejections, timeouts and cancellations as the scripted scenario makes them.
+ */
+public interface StatsContract extends SemaphoreFactory {
+
+  /** A new semaphore's statistics: every permit free, nothing counted yet. */
+  @Test
+  default void theStatsOfANewSemaphore() {
+    Semaphore semaphore = semaphore(4);
+    assertThat(semaphore.stats()).isEqualTo(new SemaphoreStats(4, 4, 0, 0, 0, 0, 0, 0));
+  }
+
+  /**
+   * The held gauge counts weight, and the gauges add up to the limit.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void theHeldGaugeCountsWeight() throws Exception {
+    Semaphore semaphore = semaphore(5);
+    Permit three = semaphore.acquire(3);
+    Permit one = semaphore.acquire();
+
+    SemaphoreStats stats = semaphore.stats();
+    assertThat(stats.held()).isEqualTo(4);
+    assertThat(stats.available()).isEqualTo(1);
+    assertThat(stats.held() + stats.available()).isEqualTo(stats.limit());
+    assertThat(stats.grants()).isEqualTo(2);
+
+    three.close();
+    one.close();
+    assertThat(semaphore.stats().held()).isZero();
+  }
+
+  /**
+   * The waiting gauge counts queued requests, not their weight.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void theWaitingGaugeCountsQueuedRequests() throws Exception {
+    Semaphore semaphore = semaphore(2);
+    Permit all = semaphore.acquire(2);
+    Pending two = Pending.acquire(semaphore, 2);
+    Await.waiting(semaphore, 1);
+    Pending one = Pending.acquireAsync(semaphore, 1);
+    Await.waiting(semaphore, 2);
+
+    assertThat(semaphore.stats().waiting()).isEqualTo(2);
+
+    all.close();
+    two.granted().close();
+    one.granted().close();
+    assertThat(semaphore.stats().waiting()).isZero();
+  }
+
+  /**
+   * A scripted scenario produces exact totals: grants (each once, whatever its weight),
+   * rejections of untimed {@code tryAcquire}, timeouts of timed requests, cancellations by
+   * interrupt and by a cancelled future.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void aScriptedScenarioProducesExactTotals() throws Exception {
+    Semaphore semaphore = semaphore(3);
+
+    Permit two = semaphore.acquire(2); // grant 1
+    Permit one = semaphore.tryAcquire().orElseThrow(); // grant 2
+    assertThat(semaphore.tryAcquire()).isEmpty(); // rejection 1
+    assertThat(semaphore.tryAcquire(2)).isEmpty(); // rejection 2
+    assertThat(semaphore.tryAcquire(1, Await.SHORT)).isEmpty(); // timeout 1
+
+    CompletableFuture<Permit> cancelled = semaphore.acquireAsync();
+    Await.waiting(semaphore, 1);
+    assertThat(semaphore.stats().waiting()).isEqualTo(1);
+    assertThat(cancelled.cancel(false)).isTrue(); // cancellation 1
+    Await.waiting(semaphore, 0);
+
+    Pending interrupted = Pending.acquire(semaphore, 1);
+    Await.waiting(semaphore, 1);
+    interrupted.interrupt();
+    assertThat(interrupted.failed()).isInstanceOf(InterruptedException.class); // cancellation 2
+
+    Pending patient = Pending.acquire(semaphore, 1);
+    Await.waiting(semaphore, 1);
+    one.close();
+    Permit third = patient.granted(); // grant 3
+
+    assertThat(semaphore.stats()).isEqualTo(new SemaphoreStats(3, 0, 3, 0, 3, 2, 1, 2));
+
+    two.close();
+    third.close();
+    SemaphoreStats after = semaphore.stats();
+    assertThat(after.available()).isEqualTo(3);
+    assertThat(after.held()).isZero();
+    assertThat(after.grants()).isEqualTo(3);
+  }
+
+  /**
+   * The limit gauge follows {@code setLimit}.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void theLimitGaugeFollowsSetLimit() throws Exception {
+    Semaphore semaphore = semaphore(2);
+    Permit one = semaphore.acquire();
+    semaphore.setLimit(5);
+    SemaphoreStats stats = semaphore.stats();
+    assertThat(stats.limit()).isEqualTo(5);
+    assertThat(stats.available()).isEqualTo(4);
+    assertThat(stats.held()).isEqualTo(1);
+    one.close();
+  }
+}
