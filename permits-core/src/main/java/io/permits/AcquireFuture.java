@@ -6,10 +6,11 @@ import java.util.concurrent.CompletableFuture;
  * The future returned by {@link LocalSemaphore#acquireAsync(int)}. Completing it in any way
  * other than by a grant (cancel, complete, completeExceptionally, orTimeout) first withdraws the
  * request through the semaphore's one abandon path, then completes the future, so dependent
- * stages already see the request gone and its permits passed on. If a grant was made before the
- * withdrawal, whichever completes the future first wins: the caller's completion (the grant's
- * permit is then closed at once) or the grant (the caller's completion then returns false).
- * Dependent stages are plain {@link CompletableFuture}s.
+ * stages already see the request gone and its permits passed on. If the request was already
+ * granted (or failed) under the semaphore's lock, that decision is delivered first and the
+ * caller's completion returns false: a {@code cancel()} never undoes a grant that other threads
+ * may already have observed (found by Lincheck). Dependent stages are plain {@link
+ * CompletableFuture}s.
  */
 final class AcquireFuture extends CompletableFuture<Permit> {
   final LocalSync sync;

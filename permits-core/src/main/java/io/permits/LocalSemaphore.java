@@ -115,7 +115,11 @@ public final class LocalSemaphore implements Semaphore {
   @Override
   public Optional<Permit> tryAcquire(int permits) {
     checkPermits(permits);
-    return Optional.ofNullable(sync.tryAcquire(permits));
+    Permit permit = sync.tryAcquire(permits);
+    if (permit == null) {
+      checkPermits(permits); // a shrink since the first check made the request impossible
+    }
+    return Optional.ofNullable(permit);
   }
 
   @Override

@@ -89,14 +89,22 @@ final class LocalSync {
    * acquireAsync() returns an AcquireFuture whose cancel(), complete() and completeExceptionally()
    * first withdraw the request through the abandon path, then complete the future (so its
    * dependent stages see the request gone). A grant completes the future after the lock is
-   * released; if the caller completed or cancelled it first, the grant's complete() fails and
-   * the permit is closed at once: either the caller holds the permit or the permits are back,
-   * never both, never neither. Completions run dependent stages on the completing thread,
+   * released. If a withdrawal finds its node already decided (granted or failed under the
+   * lock, but not yet delivered), it delivers that outcome itself before the caller's own
+   * completion, so the decision made under the lock is the one every observer sees (Lincheck
+   * found the earlier order, where a late cancel undid a grant, not linearizable). Both
+   * deliverers hand over the same permit object, created once by CAS on the node. Either the
+   * caller holds the permit or the request was withdrawn with its permits passed on, never
+   * both, never neither. Completions run dependent stages on the completing thread,
    * so nested completions on one thread are trampolined through a thread-local queue, which
    * bounds the stack however long a chain of "acquire, then release" continuations grows.
    *
    * setLimit() changes `available` by the difference under the lock, fails queued requests
-   * larger than the new limit through the abandon path, and distributes; it never waits.
+   * larger than the new limit through the abandon path, and distributes; it never waits. It
+   * publishes a larger limit only after adding its permits, and a smaller limit before removing
+   * them, so a request checked against the limit without the lock never sees a limit whose
+   * permits are missing; a tryAcquire that failed re-checks the limit, so a shrink that raced
+   * it is reported as an impossible request rather than as "none free" (both found by Lincheck).
    */
 
   // Node status values: WAITING, then exactly one final value.
@@ -497,8 +505,17 @@ final class LocalSync {
     lock.lock();
     try {
       int oldLimit = limit;
-      limit = newLimit;
-      STATE.getAndAdd(this, ((long) newLimit - oldLimit) << AVAILABLE_SHIFT);
+      long delta = ((long) newLimit - oldLimit) << AVAILABLE_SHIFT;
+      // Publish the change so that a request checked against the limit without the lock never
+      // finds a limit whose permits are not there: grow the count before the limit, shrink the
+      // limit before the count.
+      if (newLimit > oldLimit) {
+        STATE.getAndAdd(this, delta);
+        limit = newLimit;
+      } else {
+        limit = newLimit;
+        STATE.getAndAdd(this, delta);
+      }
       if (newLimit < oldLimit) {
         for (Node node = head; node != null; ) {
           Node next = node.next;
@@ -586,15 +603,26 @@ final class LocalSync {
     }
   }
 
-  /** Completes one future whose node reached a final status. */
+  /**
+   * Completes the future of a node that reached a final status. Called by the thread that woke
+   * the node and, if the caller withdraws the request first, by the caller too (see {@link
+   * #withdraw}); both deliver the same outcome, a grant as the same permit object.
+   */
   void settle(Node node) {
     AcquireFuture future = node.future;
     if (node.status == GRANTED) {
-      LocalPermit permit = new LocalPermit(this, node.permits);
+      LocalPermit permit = node.permit;
+      if (permit == null) {
+        LocalPermit mine = new LocalPermit(this, node.permits);
+        permit = (LocalPermit) PERMIT.compareAndExchange(node, null, mine);
+        if (permit == null) {
+          permit = mine;
+        }
+      }
       if (future.grant(permit)) {
         grants.increment();
-      } else {
-        permit.close(); // the caller completed or cancelled the future first
+      } else if (future.isCompletedExceptionally() || future.getNow(null) != permit) {
+        permit.close(); // the future was completed some other way first
       }
     } else {
       future.fail(failureOf(node, "acquireAsync"));
@@ -605,6 +633,11 @@ final class LocalSync {
   void withdraw(Node node) {
     if (abandon(node)) {
       cancellations.increment();
+    } else if (node.status != CANCELLED) {
+      // Granted or failed under the lock already, and others may have seen it (the queue
+      // shrank; a close found nothing to fail): deliver that outcome before the caller's own
+      // completion, so the decision made under the lock is the one the caller sees.
+      settle(node);
     }
   }
 
@@ -643,6 +676,7 @@ final class LocalSync {
     final Thread thread; // the blocked caller, or null for an async request
     final AcquireFuture future; // the async caller's future, or null for a blocking request
     volatile int status; // WAITING, then one final value, written under the lock
+    volatile LocalPermit permit; // a granted async node's permit, made once by whoever settles
     long enqueuedAt; // System.nanoTime() when queued, read by BOUNDED
     int assigned; // permits set aside for this node so far
     Node prev;
@@ -698,10 +732,12 @@ final class LocalSync {
   private static final ThreadLocal<Trampoline> TRAMPOLINE = ThreadLocal.withInitial(Trampoline::new);
 
   private static final VarHandle STATE;
+  private static final VarHandle PERMIT;
 
   static {
     try {
       STATE = MethodHandles.lookup().findVarHandle(LocalSync.class, "state", long.class);
+      PERMIT = MethodHandles.lookup().findVarHandle(Node.class, "permit", LocalPermit.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
