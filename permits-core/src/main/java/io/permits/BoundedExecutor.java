@@ -66,7 +66,7 @@ import org.jspecify.annotations.Nullable;
  * <p>The executor does not own the semaphore: shutting it down or closing it leaves the
  * semaphore open. Close the semaphore yourself if nothing else uses it.
  *
- * <p>No method waits with {@code synchronized} or {@link Object#wait()}: waiting for a queue
+ * <p>No method waits on an object monitor: waiting for a queue
  * slot or for termination parks on a {@link ReentrantLock} condition and never pins a virtual
  * thread.
  *
