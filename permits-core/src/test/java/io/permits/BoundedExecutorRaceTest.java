@@ -8,11 +8,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -155,6 +158,95 @@ class BoundedExecutorRaceTest {
     assertThat(semaphore.available()).isEqualTo(1);
   }
 
+  @Test
+  void a_request_refused_after_shutdown_now_listed_its_task_is_not_thrown() throws Exception {
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.throwOnRequest = true;
+    semaphore.requestGate = new CountDownLatch(1);
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    Runnable task = () -> {};
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread submitter = Thread.ofPlatform().start(() -> thrown.set(executeCatching(executor, task)));
+    semaphore.requestEntered.await(); // queued in the executor, its request being refused
+
+    assertThat(executor.shutdownNow()).containsExactly(task);
+    assertThat(executor.isTerminated()).isFalse();
+
+    semaphore.requestGate.countDown();
+    submitter.join();
+    assertThat(thrown.get()).as("execute() of a task shutdownNow() listed").isNull();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
+  void a_request_refused_after_shutdown_terminates_the_executor() throws Exception {
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.throwOnRequest = true;
+    semaphore.requestGate = new CountDownLatch(1);
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread submitter =
+        Thread.ofPlatform().start(() -> thrown.set(executeCatching(executor, () -> {})));
+    semaphore.requestEntered.await();
+
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isFalse(); // the task is still queued
+
+    semaphore.requestGate.countDown();
+    submitter.join();
+    assertThat(thrown.get())
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("refused");
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
+  void a_request_refused_frees_its_queue_slot_for_a_blocked_submitter() throws Exception {
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.throwOnRequest = true;
+    semaphore.requestGate = new CountDownLatch(1);
+    BoundedExecutor executor =
+        BoundedExecutor.builder(semaphore).maxQueued(1).blockWhenFull().build();
+    AtomicReference<Throwable> first = new AtomicReference<>();
+    AtomicReference<Throwable> second = new AtomicReference<>();
+    Thread firstSubmitter =
+        Thread.ofPlatform().start(() -> first.set(executeCatching(executor, () -> {})));
+    semaphore.requestEntered.await(); // the only slot is taken
+    Thread secondSubmitter =
+        Thread.ofPlatform().start(() -> second.set(executeCatching(executor, () -> {})));
+    awaitTrue(() -> secondSubmitter.getState() == Thread.State.WAITING);
+    assertThat(executor.queued()).isEqualTo(1);
+
+    semaphore.requestGate.countDown(); // the first request is refused: its slot is free
+
+    firstSubmitter.join();
+    secondSubmitter.join(); // let in, then refused in turn
+    assertThat(first.get()).isInstanceOf(RejectedExecutionException.class);
+    assertThat(second.get())
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("refused");
+    assertThat(executor.queued()).isZero();
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
+  void a_request_failed_through_a_dependent_stage_fails_the_task_with_the_cause_unwrapped()
+      throws Exception {
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.dependentRequests = true;
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    Future<String> task = executor.submit(() -> "never");
+
+    SemaphoreClosedException closed = new SemaphoreClosedException("closed (test)");
+    semaphore.lastRequest.get().completeExceptionally(closed); // the stage fails wrapped
+
+    assertThatThrownBy(task::get).isInstanceOf(ExecutionException.class).cause().isSameAs(closed);
+    assertThat(executor.queued()).isZero();
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /**
@@ -169,7 +261,8 @@ class BoundedExecutorRaceTest {
     volatile boolean grantBeforeCancel; // a permit is granted inside cancel(), before it acts
     volatile boolean failRequests; // requests fail at once, as on a closed semaphore
     volatile boolean throwOnRequest; // acquireAsync throws, as on a closed semaphore
-    volatile CountDownLatch requestGate; // if set, acquireAsync waits for it
+    volatile boolean dependentRequests; // acquireAsync returns a stage depending on lastRequest
+    volatile CountDownLatch requestGate; // if set, acquireAsync waits for it (then may throw)
     final CountDownLatch requestEntered = new CountDownLatch(1);
     final AtomicReference<CompletableFuture<Permit>> lastRequest = new AtomicReference<>();
 
@@ -179,16 +272,21 @@ class BoundedExecutorRaceTest {
 
     @Override
     public CompletableFuture<Permit> acquireAsync(int permits) {
+      requestEntered.countDown();
+      CountDownLatch gate = requestGate;
+      if (gate != null) {
+        awaitUninterruptibly(gate);
+      }
       if (throwOnRequest) {
         throw new SemaphoreClosedException("closed (test)");
       }
       if (failRequests) {
         return CompletableFuture.failedFuture(new SemaphoreClosedException("closed (test)"));
       }
-      requestEntered.countDown();
-      CountDownLatch gate = requestGate;
-      if (gate != null) {
-        awaitUninterruptibly(gate);
+      if (dependentRequests) {
+        CompletableFuture<Permit> source = new CompletableFuture<>();
+        lastRequest.set(source);
+        return source.thenApply(permit -> permit);
       }
       CompletableFuture<Permit> request = new CompletableFuture<>() {
         @Override
@@ -259,6 +357,27 @@ class BoundedExecutorRaceTest {
     @Override
     public void close() {
       delegate.close();
+    }
+  }
+
+  /** Runs {@code execute(task)} and returns what it threw, or null. */
+  private static Throwable executeCatching(BoundedExecutor executor, Runnable task) {
+    try {
+      executor.execute(task);
+      return null;
+    } catch (Throwable t) {
+      return t;
+    }
+  }
+
+  /** Polls until {@code condition} holds; an interrupt (from {@code @Timeout}) ends the wait. */
+  private static void awaitTrue(BooleanSupplier condition) {
+    while (!condition.getAsBoolean()) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new AssertionError("interrupted while polling");
+      }
+      Thread.onSpinWait();
+      Thread.yield();
     }
   }
 

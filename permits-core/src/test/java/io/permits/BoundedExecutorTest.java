@@ -328,6 +328,7 @@ class BoundedExecutorTest {
   void shutdown_of_an_idle_executor_terminates_at_once() throws Exception {
     LocalSemaphore semaphore = Semaphore.of(1);
     BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    assertThat(executor.isShutdown()).isFalse();
     assertThat(executor.isTerminated()).isFalse();
     executor.shutdown();
     assertThat(executor.isTerminated()).isTrue();
@@ -450,12 +451,14 @@ class BoundedExecutorTest {
           });
     }
     AtomicInteger doneWhenClosed = new AtomicInteger(-1);
+    AtomicBoolean flagAfterClose = new AtomicBoolean(true);
     Thread closer =
         Thread.ofPlatform()
             .start(
                 () -> {
                   executor.close();
                   doneWhenClosed.set(done.get());
+                  flagAfterClose.set(Thread.currentThread().isInterrupted());
                 });
     awaitBlocked(closer);
     assertThat(doneWhenClosed.get()).isEqualTo(-1);
@@ -464,9 +467,157 @@ class BoundedExecutorTest {
     gate.countDown();
     closer.join();
     assertThat(doneWhenClosed.get()).isEqualTo(5);
+    assertThat(flagAfterClose).as("interrupt flag after an uninterrupted close()").isFalse();
     assertThat(executor.isTerminated()).isTrue();
     assertThat(semaphore.available()).isEqualTo(2);
     assertThat(semaphore.isClosed()).isFalse();
+  }
+
+  @Test
+  void close_interrupted_while_waiting_stops_the_tasks_and_sets_the_flag_again() throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicBoolean runningWasInterrupted = new AtomicBoolean();
+    executor.execute(
+        () -> {
+          started.countDown();
+          try {
+            new CountDownLatch(1).await(); // until shutdownNow() interrupts it
+          } catch (InterruptedException e) {
+            runningWasInterrupted.set(true);
+          }
+        });
+    started.await();
+    AtomicInteger queuedRan = new AtomicInteger();
+    executor.execute(queuedRan::incrementAndGet);
+    AtomicBoolean flagAfterClose = new AtomicBoolean();
+    Thread closer =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  executor.close();
+                  flagAfterClose.set(Thread.currentThread().isInterrupted());
+                });
+    awaitBlocked(closer);
+
+    closer.interrupt(); // close() turns to shutdownNow() and goes on waiting
+
+    closer.join();
+    assertThat(flagAfterClose).as("interrupt flag after an interrupted close()").isTrue();
+    assertThat(runningWasInterrupted).isTrue();
+    assertThat(queuedRan.get()).isZero();
+    assertThat(executor.isTerminated()).isTrue();
+    assertThat(semaphore.available()).isEqualTo(1);
+    assertThat(semaphore.waiting()).isZero();
+  }
+
+  @Test
+  void shutdown_now_rejects_a_submitter_blocked_for_a_queue_slot() throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    BoundedExecutor executor =
+        BoundedExecutor.builder(semaphore).maxQueued(1).blockWhenFull().build();
+    CountDownLatch gate = new CountDownLatch(1);
+    Runnable running = () -> awaitUninterruptibly(gate);
+    Runnable queued = () -> {};
+    executor.execute(running);
+    executor.execute(queued); // fills the queue
+
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread submitter =
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  try {
+                    executor.execute(() -> {});
+                  } catch (Throwable t) {
+                    thrown.set(t);
+                  }
+                });
+    awaitBlocked(submitter);
+    assertThat(executor.shutdownNow()).containsExactly(queued);
+    submitter.join();
+    assertThat(thrown.get())
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("shut down");
+
+    gate.countDown();
+    assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void a_semaphore_closed_after_shutdown_drops_the_queued_tasks_and_terminates_the_executor()
+      throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    Permit outside = semaphore.acquire(); // held by other code: the executor's tasks wait
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    AtomicInteger ran = new AtomicInteger();
+    executor.execute(ran::incrementAndGet);
+    executor.execute(ran::incrementAndGet);
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isFalse();
+
+    semaphore.close(); // fails both requests; each is settled on this thread, before close returns
+
+    assertThat(executor.isTerminated()).isTrue();
+    assertThat(executor.queued()).isZero();
+    assertThat(ran.get()).isZero();
+    outside.close();
+    assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void to_string_names_the_semaphore_the_run_state_the_counts_and_the_bound() throws Exception {
+    LocalSemaphore semaphore = LocalSemaphore.builder().name("db").limit(1).build();
+    String db = "BoundedExecutor[semaphore 'db', ";
+    assertThat(BoundedExecutor.builder(semaphore).maxQueued(2).build())
+        .hasToString(db + "running, queued 0, running 0, maxQueued 2 (reject)]");
+    assertThat(BoundedExecutor.builder(semaphore).maxQueued(3).blockWhenFull().build())
+        .hasToString(db + "running, queued 0, running 0, maxQueued 3 (block)]");
+
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    assertThat(executor).hasToString(db + "running, queued 0, running 0]");
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch gate = new CountDownLatch(1);
+    executor.execute(
+        () -> {
+          started.countDown();
+          awaitUninterruptibly(gate); // ignores shutdownNow's interrupt
+        });
+    started.await();
+    executor.execute(() -> {});
+    assertThat(executor).hasToString(db + "running, queued 1, running 1]");
+    executor.shutdown();
+    assertThat(executor).hasToString(db + "shut down, queued 1, running 1]");
+    executor.shutdownNow();
+    assertThat(executor).hasToString(db + "stopping, queued 0, running 1]");
+    gate.countDown();
+    assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(executor).hasToString(db + "terminated, queued 0, running 0]");
+  }
+
+  @Test
+  void a_thread_factory_that_fails_after_shutdown_drops_the_tasks_and_the_executor_terminates()
+      throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    Permit outside = semaphore.acquire();
+    BoundedExecutor executor = BoundedExecutor.builder(semaphore).threadFactory(r -> null).build();
+    Future<String> submitted = executor.submit(() -> "never");
+    AtomicInteger ran = new AtomicInteger();
+    executor.execute(ran::incrementAndGet); // no Future to fail: dropped, with a logged warning
+    executor.shutdown();
+
+    outside.close(); // grants both in turn on this thread; the factory fails each time
+
+    assertThat(executor.isTerminated()).isTrue();
+    assertThatThrownBy(submitted::get)
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(RejectedExecutionException.class)
+        .hasMessageContaining("returned null");
+    assertThat(ran.get()).isZero();
+    assertThat(semaphore.available()).isEqualTo(1);
   }
 
   // ---------------------------------------------------------------- threads
@@ -485,6 +636,33 @@ class BoundedExecutorTest {
     assertThat(factory.created.get()).isEqualTo(5);
     assertThat(threads).hasSize(5).doesNotHaveDuplicates();
     assertThat(threads).allSatisfy(t -> assertThat(t.getName()).startsWith("counted-"));
+  }
+
+  @Test
+  void the_runnable_given_to_the_thread_factory_describes_the_task() throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    Runnable command =
+        new Runnable() {
+          @Override
+          public void run() {}
+
+          @Override
+          public String toString() {
+            return "the command";
+          }
+        };
+    AtomicReference<String> described = new AtomicReference<>();
+    ThreadFactory virtual = Thread.ofVirtual().factory();
+    ThreadFactory describing =
+        r -> {
+          described.set(r.toString());
+          return virtual.newThread(r);
+        };
+    try (BoundedExecutor executor =
+        BoundedExecutor.builder(semaphore).threadFactory(describing).build()) {
+      executor.execute(command);
+    }
+    assertThat(described).hasValue("the command");
   }
 
   @Test

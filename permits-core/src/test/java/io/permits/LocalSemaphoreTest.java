@@ -65,6 +65,53 @@ class LocalSemaphoreTest {
   }
 
   @Test
+  void toStringShowsAHandoffOnlyWhileOneIsInForceAndClosedOnlyOnceClosed() throws Exception {
+    LocalSemaphore strict = LocalSemaphore.builder().name("strict").limit(1).build();
+    assertThat(strict.toString()).doesNotContain("closed").doesNotContain("handoff");
+    Permit held = strict.acquire();
+    CompletableFuture<Permit> waiter = strict.acquireAsync();
+    assertThat(strict.toString())
+        .contains("waiting=1")
+        .contains("handoff")
+        .doesNotContain("closed");
+    held.close();
+    waiter.join().close();
+    assertThat(strict.toString()).contains("available=1").doesNotContain("handoff");
+
+    LocalSemaphore barging =
+        LocalSemaphore.builder().name("barging").limit(1).fairness(Fairness.BARGING).build();
+    Permit other = barging.acquire();
+    CompletableFuture<Permit> queued = barging.acquireAsync();
+    assertThat(barging.toString()).contains("waiting=1").doesNotContain("handoff");
+    barging.close();
+    assertThat(barging.toString()).contains("closed");
+    assertThat(queued).isCompletedExceptionally();
+    other.close();
+  }
+
+  @Test
+  void aPermitSaysWhetherItIsHeldAndItsWeight() throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(3);
+    Permit permit = semaphore.acquire(2);
+    assertThat(permit).hasToString("Permit[2, held]");
+    permit.close();
+    assertThat(permit).hasToString("Permit[2, released]");
+  }
+
+  @Test
+  void aZeroTimeoutIsAnUntimedTryCountedAsARejectionNotATimeout() throws Exception {
+    LocalSemaphore semaphore = Semaphore.of(1);
+    Permit held = semaphore.acquire();
+    assertThat(semaphore.tryAcquire(1, Duration.ZERO)).isEmpty();
+    assertThat(semaphore.stats().rejections()).isEqualTo(1);
+    assertThat(semaphore.stats().timeouts()).isZero();
+    assertThat(semaphore.tryAcquire(1, Duration.ofNanos(1))).isEmpty();
+    assertThat(semaphore.stats().timeouts()).isEqualTo(1);
+    assertThat(semaphore.stats().rejections()).isEqualTo(1);
+    held.close();
+  }
+
+  @Test
   void boundedWithAnExpiredBoundHandsOffToTheHeadLikeStrict() throws Exception {
     LocalSemaphore semaphore =
         LocalSemaphore.builder()
@@ -207,6 +254,25 @@ class LocalSemaphoreTest {
     held.close();
     future.join().close();
     assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void aFutureCompletedBehindTheSemaphoresBackLosesNoPermit() throws Exception {
+    // completeAsync() completes the future without going through complete(), so the request is
+    // not withdrawn: it stays queued until it is served, and the permit it is then granted,
+    // which nobody can read, is closed at once.
+    LocalSemaphore semaphore = Semaphore.of(1);
+    Permit held = semaphore.acquire();
+    CompletableFuture<Permit> future = semaphore.acquireAsync();
+    future.completeAsync(() -> null, Runnable::run);
+    assertThat(future).isCompletedWithValue(null);
+
+    held.close();
+
+    assertThat(semaphore.available()).isEqualTo(1);
+    assertThat(semaphore.waiting()).isZero();
+    assertThat(semaphore.stats().held()).isZero();
+    assertThat(future).isCompletedWithValue(null);
   }
 
   @Test

@@ -186,6 +186,59 @@ public interface AsyncContract extends SemaphoreFactory {
   }
 
   /**
+   * A future completed normally by the caller, with a value of its own, withdraws its request
+   * too: the request leaves the queue, a later release is not spent on it, and the future keeps
+   * the caller's value.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void aFutureCompletedWithAValueByTheCallerWithdrawsTheRequest() throws Exception {
+    Semaphore semaphore = semaphore(1);
+    Permit holder = semaphore.acquire();
+    CompletableFuture<Permit> future = semaphore.acquireAsync();
+    Await.waiting(semaphore, 1);
+
+    assertThat(future.complete(null)).as("complete(null) on a waiting future").isTrue();
+
+    assertThat(future).isCompletedWithValue(null);
+    Await.state(semaphore, 0, 0);
+    assertThat(future.complete(null)).as("complete(null) a second time").isFalse();
+    holder.close();
+    assertThat(semaphore.available())
+        .as("a release after the completion was spent on the withdrawn request")
+        .isEqualTo(1);
+  }
+
+  /**
+   * A future that waited and was granted refuses every later completion by the caller, which
+   * leaves its permit held.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void aGrantedFutureRefusesLaterCompletionsAndKeepsItsPermit() throws Exception {
+    Semaphore semaphore = semaphore(1);
+    Permit holder = semaphore.acquire();
+    CompletableFuture<Permit> future = semaphore.acquireAsync();
+    Await.waiting(semaphore, 1);
+    holder.close();
+    Permit permit = future.get(Await.PATIENCE.toNanos(), TimeUnit.NANOSECONDS);
+
+    assertThat(future.complete(null)).as("complete(null)").isFalse();
+    assertThat(future.completeExceptionally(new TimeoutException("late")))
+        .as("completeExceptionally")
+        .isFalse();
+    assertThat(future.cancel(false)).as("cancel(false)").isFalse();
+
+    assertThat(future).isCompletedWithValue(permit);
+    assertThat(permit.isHeld()).isTrue();
+    assertThat(semaphore.available()).isZero();
+    permit.close();
+    assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  /**
    * A cancel racing a grant ends one way only: the future is cancelled and the permit is free
    * again, or the future holds a held permit. Never both, never neither. Each round races four
    * cancels against four releases.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.Semaphore;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * interrupts, tiny timeouts, cancels, and (in two of the runs) resizes or a close. At no instant
  * may the permits in use exceed the bound (rule 2), and once every thread has finished all
  * permits are back and nobody waits (rule 1). Each run lasts about 1.5 s; its seed is in every
- * failure message and can be replayed with {@code -Dpermits.tck.seed=...}.
+ * failure message and can be replayed with {@code -Dpermits.tck.seed=...}. The tests are tagged
+ * {@code randomized}, so that a run that must be short (mutation testing) can leave them out.
  */
 public interface RandomizedContract extends SemaphoreFactory {
 
@@ -21,6 +23,7 @@ public interface RandomizedContract extends SemaphoreFactory {
    * @throws Exception if the backend throws where the contract says it must not
    */
   @Test
+  @Tag("randomized")
   @DisplayName("100 threads mixing every kind of request, interrupts and cancels conserve permits and keep the bound")
   default void aHundredThreadRandomizedRunConservesPermitsAndKeepsTheBound() throws Exception {
     long seed = RandomRun.newSeed();
@@ -41,6 +44,7 @@ public interface RandomizedContract extends SemaphoreFactory {
    * @throws Exception if the backend throws where the contract says it must not
    */
   @Test
+  @Tag("randomized")
   default void aRandomizedRunWithResizesKeepsTheBoundAndConservesPermits() throws Exception {
     long seed = RandomRun.newSeed();
     Semaphore semaphore = semaphore(4);
@@ -61,6 +65,7 @@ public interface RandomizedContract extends SemaphoreFactory {
    * @throws Exception if the backend throws where the contract says it must not
    */
   @Test
+  @Tag("randomized")
   default void aRandomizedRunClosedHalfWayLeavesNobodyWaitingAndLosesNothing() throws Exception {
     long seed = RandomRun.newSeed();
     Semaphore semaphore = semaphore(3);

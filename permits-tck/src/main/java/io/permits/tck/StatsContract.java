@@ -109,6 +109,55 @@ public interface StatsContract extends SemaphoreFactory {
   }
 
   /**
+   * An async request counts once as a grant, whether it was granted at once or after waiting.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void asyncGrantsAreCountedLikeOthers() throws Exception {
+    Semaphore semaphore = semaphore(2);
+    Permit atOnce = Pending.acquireAsync(semaphore, 1).granted(); // grant 1
+    Permit holder = semaphore.acquire(); // grant 2
+    Pending waited = Pending.acquireAsync(semaphore, 2);
+    Await.waiting(semaphore, 1);
+    assertThat(semaphore.stats().grants()).isEqualTo(2);
+
+    atOnce.close();
+    holder.close();
+    Permit two = waited.granted(); // grant 3
+
+    SemaphoreStats stats = semaphore.stats();
+    assertThat(stats.grants()).isEqualTo(3);
+    assertThat(stats.held()).isEqualTo(2);
+    two.close();
+  }
+
+  /**
+   * The held gauge counts only the permits callers hold: not permits set aside for a waiter
+   * (under strict order a waiter for more than is free is given the free permits as they come),
+   * and not those permits once that waiter leaves and they are free again.
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void theHeldGaugeIgnoresPermitsSetAsideForAWaiterThatLeaves() throws Exception {
+    Semaphore semaphore = semaphore(3);
+    Permit two = semaphore.acquire(2);
+    CompletableFuture<Permit> three = semaphore.acquireAsync(3);
+    Await.waiting(semaphore, 1);
+    assertThat(semaphore.stats().held()).as("held while acquireAsync(3) waits").isEqualTo(2);
+
+    assertThat(three.cancel(false)).isTrue();
+
+    Await.state(semaphore, 1, 0);
+    SemaphoreStats stats = semaphore.stats();
+    assertThat(stats.held()).as("held after the waiter left").isEqualTo(2);
+    assertThat(stats.available()).isEqualTo(1);
+    two.close();
+    assertThat(semaphore.stats().held()).isZero();
+  }
+
+  /**
    * The limit gauge follows {@code setLimit}.
    *
    * @throws Exception if the backend throws where the contract says it must not
