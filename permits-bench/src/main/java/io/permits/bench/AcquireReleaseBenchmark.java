@@ -17,12 +17,12 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The cost of one acquire and its release, back to back, with nothing in between: the price a
  * caller pays for the semaphore itself. With one thread this is the uncontended fast path; with
- * more threads than permits ({@code -t 8 -p permits=2}) it is the oversubscribed case, where a
- * fair semaphore parks and unparks on nearly every acquire.
+ * more threads than permits ({@code -t 8 -p permits=2}) it is the oversubscribed case, where a fair
+ * semaphore parks and unparks on nearly every acquire.
  *
- * <p>{@code bin/bench} runs it three ways: 1 thread on 4 permits (with {@code -prof gc}, for
- * the bytes allocated per pair), 2 threads on 4 permits, and 8 threads on 2 permits. By hand,
- * from the repository root after {@code bin/bench} has built the module once:
+ * <p>{@code bin/bench} runs it three ways: 1 thread on 4 permits (with {@code -prof gc}, for the
+ * bytes allocated per pair), 2 threads on 4 permits, and 8 threads on 2 permits. By hand, from the
+ * repository root after {@code bin/bench} has built the module once:
  *
  * <pre>{@code
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
@@ -42,8 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class AcquireReleaseBenchmark {
 
   /** The implementation measured; all of them unless {@code -p type=…} narrows the run. */
-  @Param
-  public SemaphoreType type;
+  @Param public SemaphoreType type;
 
   /** The semaphore's limit. */
   @Param("4")
@@ -58,8 +57,7 @@ public class AcquireReleaseBenchmark {
   }
 
   /**
-   * Acquires one permit and releases it at once, as {@code try (Permit p = s.acquire()) {}}
-   * does.
+   * Acquires one permit and releases it at once, as {@code try (Permit p = s.acquire()) {}} does.
    *
    * @throws InterruptedException never, in practice: JMH does not interrupt its threads
    */

@@ -10,18 +10,17 @@ import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * {@code acquireAsync()} throughput when oversubscribed: {@code requesters} chains of
- * continuations (default 32) share {@code permits} permits (default 4). Each chain requests a
- * permit; when its future completes it does {@code Blackhole.consumeCPU(work)}, closes the
- * permit and requests the next one, until the run stops. No thread blocks: the work runs on
- * whichever thread completes the future, that is the thread whose release granted it.
+ * {@code acquireAsync()} throughput when oversubscribed: {@code requesters} chains of continuations
+ * (default 32) share {@code permits} permits (default 4). Each chain requests a permit; when its
+ * future completes it does {@code Blackhole.consumeCPU(work)}, closes the permit and requests the
+ * next one, until the run stops. No thread blocks: the work runs on whichever thread completes the
+ * future, that is the thread whose release granted it.
  *
- * <p>To start, the driver holds every permit, queues all the requests, then hands the permits
- * out from {@code drivers} platform threads (default 2, one per core of the reference machine);
- * each of those threads then carries the chains it granted until the run stops. Reports pairs
- * per second, one {@code RESULT iteration=… seconds=… pairs=…} line per measured iteration.
- * Only the {@code io.permits} types have an async acquire; for the others it prints {@code
- * UNSUPPORTED}.
+ * <p>To start, the driver holds every permit, queues all the requests, then hands the permits out
+ * from {@code drivers} platform threads (default 2, one per core of the reference machine); each of
+ * those threads then carries the chains it granted until the run stops. Reports pairs per second,
+ * one {@code RESULT iteration=… seconds=… pairs=…} line per measured iteration. Only the {@code
+ * io.permits} types have an async acquire; for the others it prints {@code UNSUPPORTED}.
  *
  * <pre>{@code
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
@@ -87,7 +86,12 @@ public final class AsyncDriver {
       long now = System.nanoTime();
       long count = pairs.sum();
       System.out.println(
-          "RESULT iteration=" + i + " seconds=" + (now - startedAt) / 1e9 + " pairs=" + (count - before));
+          "RESULT iteration="
+              + i
+              + " seconds="
+              + (now - startedAt) / 1e9
+              + " pairs="
+              + (count - before));
       before = count;
       startedAt = now;
     }

@@ -29,8 +29,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs every benchmark of this module on every {@link SemaphoreType} and writes one Markdown
- * report: the figures with their spread, the ratios against the JDK's non-fair and fair
- * semaphores, and issue 5's goals marked met or not. This is what {@code bin/bench} runs:
+ * report: the figures with their spread, the ratios against the JDK's non-fair and fair semaphores,
+ * and issue 5's goals marked met or not. This is what {@code bin/bench} runs:
  *
  * <pre>{@code
  * bin/bench quick                        # < 10 minutes: 1 fork, 3 short iterations
@@ -39,12 +39,12 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * bin/bench quick --types DEFAULT,JDK_NONFAIR,JDK_FAIR
  * }</pre>
  *
- * <p>The sections run one after the other: {@link AcquireReleaseBenchmark} in its three shapes
- * (the uncontended one with JMH's GC profiler), {@link VirtualThreadsBenchmark}, then {@link
- * FairnessDriver} (both scenarios) and {@link AsyncDriver}, each driver in a fresh JVM per type,
- * as JMH forks one per benchmark, so no type's code shapes another's JIT profile. JMH's own
- * output and each driver's output go to log files in the {@code --logs} directory; progress goes
- * to standard error; the report goes to standard output and to {@code --out}.
+ * <p>The sections run one after the other: {@link AcquireReleaseBenchmark} in its three shapes (the
+ * uncontended one with JMH's GC profiler), {@link VirtualThreadsBenchmark}, then {@link
+ * FairnessDriver} (both scenarios) and {@link AsyncDriver}, each driver in a fresh JVM per type, as
+ * JMH forks one per benchmark, so no type's code shapes another's JIT profile. JMH's own output and
+ * each driver's output go to log files in the {@code --logs} directory; progress goes to standard
+ * error; the report goes to standard output and to {@code --out}.
  */
 public final class BenchMain {
 
@@ -131,7 +131,8 @@ public final class BenchMain {
   private final long startedAt = System.nanoTime();
   private final Results results = new Results();
 
-  private BenchMain(Profile profile, Set<String> sections, Set<SemaphoreType> types, Path out, Path logs) {
+  private BenchMain(
+      Profile profile, Set<String> sections, Set<SemaphoreType> types, Path out, Path logs) {
     this.profile = profile;
     this.sections = sections;
     this.types = types;
@@ -205,12 +206,22 @@ public final class BenchMain {
       runVirtualThreads();
     }
     if (sections.contains("fairness")) {
-      runDrivers("oversubscribed", results.oversubscribed, FairnessDriver.class,
-          t -> true, "--scenario", "oversubscribed");
+      runDrivers(
+          "oversubscribed",
+          results.oversubscribed,
+          FairnessDriver.class,
+          t -> true,
+          "--scenario",
+          "oversubscribed");
     }
     if (sections.contains("wholeset")) {
-      runDrivers("whole-set", results.wholeSet, FairnessDriver.class,
-          t -> t.create(4).supportsWeighted(), "--scenario", "whole-set");
+      runDrivers(
+          "whole-set",
+          results.wholeSet,
+          FairnessDriver.class,
+          t -> t.create(4).supportsWeighted(),
+          "--scenario",
+          "whole-set");
     }
     if (sections.contains("async")) {
       runDrivers("async", results.async, AsyncDriver.class, SemaphoreType::isPermits);
@@ -230,10 +241,21 @@ public final class BenchMain {
   private void runPairs(Results.PairShape shape) throws RunnerException {
     boolean gc = shape == Results.PairShape.UNCONTENDED;
     String log = "jmh-pair-" + shape.threads + "t-" + shape.permits + "p.log";
-    progress("pair, " + shape.label + (gc ? ", with -prof gc" : "") + " (log: " + logs.resolve(log) + ")");
+    progress(
+        "pair, "
+            + shape.label
+            + (gc ? ", with -prof gc" : "")
+            + " (log: "
+            + logs.resolve(log)
+            + ")");
     ChainedOptionsBuilder options =
-        jmh(AcquireReleaseBenchmark.class, log, profile.warmups, profile.warmupSeconds,
-                profile.iterations, profile.iterationSeconds)
+        jmh(
+                AcquireReleaseBenchmark.class,
+                log,
+                profile.warmups,
+                profile.warmupSeconds,
+                profile.iterations,
+                profile.iterationSeconds)
             .threads(shape.threads)
             .param("permits", Integer.toString(shape.permits));
     if (gc) {
@@ -257,8 +279,13 @@ public final class BenchMain {
     String log = "jmh-virtual-threads.log";
     progress("10,000 virtual threads × 100 rounds on 100 permits (log: " + logs.resolve(log) + ")");
     ChainedOptionsBuilder options =
-        jmh(VirtualThreadsBenchmark.class, log, profile.threadsWarmups,
-            profile.threadsWarmupSeconds, profile.threadsIterations, profile.threadsIterationSeconds);
+        jmh(
+            VirtualThreadsBenchmark.class,
+            log,
+            profile.threadsWarmups,
+            profile.threadsWarmupSeconds,
+            profile.threadsIterations,
+            profile.threadsIterationSeconds);
     long pairsPerRun = 0;
     for (RunResult run : new Runner(options.build()).run()) {
       SemaphoreType type = SemaphoreType.valueOf(run.getParams().getParam("type"));
@@ -302,7 +329,13 @@ public final class BenchMain {
       Predicate<SemaphoreType> supported,
       String... extra)
       throws IOException, InterruptedException {
-    progress(name + " driver, " + types.size() + " types (logs: " + logs.resolve("driver-" + name + "-*.log") + ")");
+    progress(
+        name
+            + " driver, "
+            + types.size()
+            + " types (logs: "
+            + logs.resolve("driver-" + name + "-*.log")
+            + ")");
     for (SemaphoreType type : types) {
       if (!supported.test(type)) {
         into.put(type, new Results.DriverRun(List.of(), "n/a", null));
@@ -316,10 +349,11 @@ public final class BenchMain {
       command.add(driver.getName());
       command.addAll(List.of("--type", type.name()));
       command.addAll(List.of(extra));
-      command.addAll(List.of(
-          "--warmup", Double.toString(profile.driverWarmupSeconds),
-          "--iterations", Integer.toString(profile.driverIterations),
-          "--seconds", Double.toString(profile.driverSeconds)));
+      command.addAll(
+          List.of(
+              "--warmup", Double.toString(profile.driverWarmupSeconds),
+              "--iterations", Integer.toString(profile.driverIterations),
+              "--seconds", Double.toString(profile.driverSeconds)));
       into.put(type, runDriver(command, logs.resolve("driver-" + name + "-" + type + ".log")));
       progress("  " + type.label() + ": " + summary(into.get(type)));
     }
@@ -329,7 +363,9 @@ public final class BenchMain {
       throws IOException, InterruptedException {
     Process process =
         new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long budget = (long) (profile.driverWarmupSeconds + profile.driverIterations * profile.driverSeconds) + 120;
+    long budget =
+        (long) (profile.driverWarmupSeconds + profile.driverIterations * profile.driverSeconds)
+            + 120;
     if (!process.waitFor(budget, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       return new Results.DriverRun(List.of(), null, "did not finish within " + budget + " s");
@@ -349,7 +385,8 @@ public final class BenchMain {
       }
     }
     if (process.exitValue() != 0) {
-      return new Results.DriverRun(iterations, null, "exit " + process.exitValue() + ", see " + log);
+      return new Results.DriverRun(
+          iterations, null, "exit " + process.exitValue() + ", see " + log);
     }
     return new Results.DriverRun(iterations, unsupported, null);
   }

@@ -8,12 +8,12 @@ import java.util.concurrent.CompletableFuture;
  * benchmark body measures them all.
  *
  * <p>Acquiring returns a {@link Permit} whose {@link Permit#close()} gives the permits back. For
- * {@code io.permits} semaphores that is the library's own permit; for the peers it is one
- * object made once per semaphore and weight, whose {@code close()} calls the peer's release, so
- * an adapter adds no allocation to what it measures. (A peer's permit does not know whether it
- * is held: it is closed exactly once per acquire by the benchmark code.)
+ * {@code io.permits} semaphores that is the library's own permit; for the peers it is one object
+ * made once per semaphore and weight, whose {@code close()} calls the peer's release, so an adapter
+ * adds no allocation to what it measures. (A peer's permit does not know whether it is held: it is
+ * closed exactly once per acquire by the benchmark code.)
  *
- * <pre> {@code
+ * <pre>{@code
  * BenchSemaphore semaphore = SemaphoreType.JDK_FAIR.create(4);
  * try (Permit permit = semaphore.acquire()) {
  *   work();

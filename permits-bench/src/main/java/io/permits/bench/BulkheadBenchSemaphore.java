@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Resilience4j's {@code SemaphoreBulkhead} as a {@link BenchSemaphore}: {@code
- * acquirePermission()} to acquire, {@code onComplete()} to release, which is how its {@code
- * decorate…} helpers use it. The configuration is the default (fair call handling, that is a
- * fair JDK semaphore inside) except for a wait bound of a day, so that acquiring blocks like the
- * other peers' {@code acquire()} (it is a timed {@code tryAcquire} inside). No listener is
- * registered, so no event object is built. It has no weighted and no async acquire.
+ * Resilience4j's {@code SemaphoreBulkhead} as a {@link BenchSemaphore}: {@code acquirePermission()}
+ * to acquire, {@code onComplete()} to release, which is how its {@code decorate…} helpers use it.
+ * The configuration is the default (fair call handling, that is a fair JDK semaphore inside) except
+ * for a wait bound of a day, so that acquiring blocks like the other peers' {@code acquire()} (it
+ * is a timed {@code tryAcquire} inside). No listener is registered, so no event object is built. It
+ * has no weighted and no async acquire.
  */
 final class BulkheadBenchSemaphore implements BenchSemaphore {
   static final Duration MAX_WAIT = Duration.ofDays(1);
@@ -40,7 +40,8 @@ final class BulkheadBenchSemaphore implements BenchSemaphore {
 
   @Override
   public CompletableFuture<Permit> acquireAsync() {
-    throw new UnsupportedOperationException("a Resilience4j SemaphoreBulkhead has no async acquire");
+    throw new UnsupportedOperationException(
+        "a Resilience4j SemaphoreBulkhead has no async acquire");
   }
 
   @Override

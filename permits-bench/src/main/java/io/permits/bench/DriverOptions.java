@@ -4,8 +4,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The command line of a driver ({@link FairnessDriver}, {@link AsyncDriver}): {@code --name
- * value} pairs, each with a default. An unknown name or a bad value is a usage error (exit 2).
+ * The command line of a driver ({@link FairnessDriver}, {@link AsyncDriver}): {@code --name value}
+ * pairs, each with a default. An unknown name or a bad value is a usage error (exit 2).
  */
 final class DriverOptions {
   private final Map<String, String> values = new HashMap<>();

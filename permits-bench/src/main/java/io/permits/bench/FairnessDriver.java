@@ -6,19 +6,19 @@ import java.util.List;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Fairness quality, which JMH's averages hide: how long the unluckiest waiter waits, and whether
- * a request for every permit ever gets through. Platform threads loop on {@code acquire, a
- * critical section of Blackhole.consumeCPU(work), release} with nothing between release and
- * the next acquire (the harshest case for fairness: the releaser is first in line to barge).
- * Every acquire is timed with {@link System#nanoTime()}.
+ * Fairness quality, which JMH's averages hide: how long the unluckiest waiter waits, and whether a
+ * request for every permit ever gets through. Platform threads loop on {@code acquire, a critical
+ * section of Blackhole.consumeCPU(work), release} with nothing between release and the next acquire
+ * (the harshest case for fairness: the releaser is first in line to barge). Every acquire is timed
+ * with {@link System#nanoTime()}.
  *
  * <p>Two scenarios:
  *
  * <ul>
- *   <li>{@code oversubscribed}: 8 threads on 2 permits, one permit each. Reports pairs per
- *       second, the worst single wait and the 99th percentile wait.
- *   <li>{@code whole-set}: limit 4; 7 threads take 1 permit, 1 thread takes all 4. Reports the
- *       7 threads' pairs per second, and the whole-set thread's acquisitions and worst wait. A
+ *   <li>{@code oversubscribed}: 8 threads on 2 permits, one permit each. Reports pairs per second,
+ *       the worst single wait and the 99th percentile wait.
+ *   <li>{@code whole-set}: limit 4; 7 threads take 1 permit, 1 thread takes all 4. Reports the 7
+ *       threads' pairs per second, and the whole-set thread's acquisitions and worst wait. A
  *       whole-set wait still running when an iteration ends counts in the next one; one still
  *       running when the run stops ends as the others stop competing, and is reported as a lower
  *       bound ({@code cutShort=true}).

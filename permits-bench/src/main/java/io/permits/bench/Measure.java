@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One measured figure and its spread: a JMH score with its 99.9% error, or the mean of a
- * driver's iterations with their minimum and maximum.
+ * One measured figure and its spread: a JMH score with its 99.9% error, or the mean of a driver's
+ * iterations with their minimum and maximum.
  *
  * @param mean the score, or the mean over iterations
  * @param error JMH's 99.9% confidence half-width, or NaN when the spread is a range
@@ -33,7 +33,9 @@ record Measure(double mean, double error, double min, double max, boolean lowerB
     return new Measure(sum / values.size(), Double.NaN, min, max, lowerBound);
   }
 
-  /** The worst of the given iteration values (a worst wait over the whole run), with their range. */
+  /**
+   * The worst of the given iteration values (a worst wait over the whole run), with their range.
+   */
   static Measure worstOf(List<Double> values, boolean lowerBound) {
     Measure all = ofIterations(values, lowerBound);
     return new Measure(all.max, Double.NaN, all.min, all.max, lowerBound);

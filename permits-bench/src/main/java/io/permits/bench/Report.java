@@ -11,9 +11,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Renders {@link Results} as Markdown: one table per section, each figure with its spread and
- * its ratio to the JDK's non-fair and fair semaphores from the same run, then issue 5's goals
- * marked met or not met.
+ * Renders {@link Results} as Markdown: one table per section, each figure with its spread and its
+ * ratio to the JDK's non-fair and fair semaphores from the same run, then issue 5's goals marked
+ * met or not met.
  */
 final class Report {
 
@@ -47,12 +47,19 @@ final class Report {
     line("## permits benchmarks: " + profile.name().toLowerCase(Locale.ROOT) + " run");
     line("");
     line("- When: " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", took " + took);
-    line("- Machine: " + Machine.processors() + " processors, " + Machine.cpuModel() + "; " + Machine.jdk());
+    line(
+        "- Machine: "
+            + Machine.processors()
+            + " processors, "
+            + Machine.cpuModel()
+            + "; "
+            + Machine.jdk());
     line("- Load average (1, 5, 15 min): " + loadBefore + " at start; " + loadAfter + " at end");
     line("- Settings: " + profile.describe());
     line("");
-    line("Ratios compare with the JDK's semaphores measured in the same run (non-fair / fair):"
-        + " for a time or a wait, below 1× is better; for a throughput, above 1× is better.");
+    line(
+        "Ratios compare with the JDK's semaphores measured in the same run (non-fair / fair):"
+            + " for a time or a wait, below 1× is better; for a throughput, above 1× is better.");
     pairs();
     virtualThreads();
     fairness();
@@ -69,7 +76,8 @@ final class Report {
       return;
     }
     line("");
-    line("### Acquire + release pair (JMH, ns per pair per thread, ± 99.9% error; lower is better)");
+    line(
+        "### Acquire + release pair (JMH, ns per pair per thread, ± 99.9% error; lower is better)");
     line("");
     StringBuilder header = new StringBuilder("| implementation |");
     StringBuilder rule = new StringBuilder("|---|");
@@ -103,11 +111,15 @@ final class Report {
       return;
     }
     line("");
-    line("### " + String.format(Locale.ROOT, "%,d", results.virtualThreadPairsPerRun)
-        + " pairs: 10,000 virtual threads × 100 rounds on 100 permits, Thread.yield() while holding"
-        + " (JMH; higher is better)");
+    line(
+        "### "
+            + String.format(Locale.ROOT, "%,d", results.virtualThreadPairsPerRun)
+            + " pairs: 10,000 virtual threads × 100 rounds on 100 permits, Thread.yield() while"
+            + " holding (JMH; higher is better)");
     line("");
-    line("| implementation | pairs/s (from JMH's min–max) | ms per run ± 99.9% error | × JDK non-fair / fair |");
+    line(
+        "| implementation | pairs/s (from JMH's min–max) | ms per run ± 99.9% error | × JDK"
+            + " non-fair / fair |");
     line("|---|---:|---:|---:|");
     Map<SemaphoreType, Measure> rates = new EnumMap<>(SemaphoreType.class);
     results.virtualThreadMillis.forEach(
@@ -115,9 +127,20 @@ final class Report {
     for (SemaphoreType type : types) {
       Measure millis = results.virtualThreadMillis.get(type);
       Measure rate = rates.get(type);
-      line("| " + type.label() + " | " + (rate == null ? "–" : rangeOnly(rate).format(Unit.RATE))
-          + " | " + (millis == null ? "–" : Measure.significant(millis.mean()) + " ± " + Measure.significant(millis.error()))
-          + " | " + ratios(rate, rates) + " |");
+      line(
+          "| "
+              + type.label()
+              + " | "
+              + (rate == null ? "–" : rangeOnly(rate).format(Unit.RATE))
+              + " | "
+              + (millis == null
+                  ? "–"
+                  : Measure.significant(millis.mean())
+                      + " ± "
+                      + Measure.significant(millis.error()))
+              + " | "
+              + ratios(rate, rates)
+              + " |");
     }
   }
 
@@ -126,13 +149,17 @@ final class Report {
       return;
     }
     line("");
-    line("### Fairness: 8 platform threads on 2 permits, critical section Blackhole.consumeCPU(200)"
-        + " (driver; mean and min–max over iterations)");
+    line(
+        "### Fairness: 8 platform threads on 2 permits, critical section Blackhole.consumeCPU(200)"
+            + " (driver; mean and min–max over iterations)");
     line("");
-    line("| implementation | pairs/s | × JDK non-fair / fair | worst wait | × JDK non-fair / fair | p99 wait |");
+    line(
+        "| implementation | pairs/s | × JDK non-fair / fair | worst wait | × JDK non-fair / fair |"
+            + " p99 wait |");
     line("|---|---:|---:|---:|---:|---:|");
     Map<SemaphoreType, Measure> rates = driverRates(results.oversubscribed, "pairs");
-    Map<SemaphoreType, Measure> worst = driverWorst(results.oversubscribed, "worstWait", "cutShort");
+    Map<SemaphoreType, Measure> worst =
+        driverWorst(results.oversubscribed, "worstWait", "cutShort");
     Map<SemaphoreType, Measure> p99 = driverWorst(results.oversubscribed, "p99Wait", null);
     for (SemaphoreType type : types) {
       DriverRun run = results.oversubscribed.get(type);
@@ -140,10 +167,20 @@ final class Report {
         line("| " + type.label() + " | " + notRun(run) + " | | | | |");
         continue;
       }
-      line("| " + type.label() + " | " + rates.get(type).format(Unit.RATE) + " | "
-          + ratios(rates.get(type), rates) + " | " + worst.get(type).format(Unit.DURATION)
-          + " | " + ratios(worst.get(type), worst) + " | "
-          + Unit.DURATION.format(p99.get(type).mean()) + " |");
+      line(
+          "| "
+              + type.label()
+              + " | "
+              + rates.get(type).format(Unit.RATE)
+              + " | "
+              + ratios(rates.get(type), rates)
+              + " | "
+              + worst.get(type).format(Unit.DURATION)
+              + " | "
+              + ratios(worst.get(type), worst)
+              + " | "
+              + Unit.DURATION.format(p99.get(type).mean())
+              + " |");
     }
   }
 
@@ -152,23 +189,36 @@ final class Report {
       return;
     }
     line("");
-    line("### Whole set: limit 4, 7 threads take 1 permit, 1 thread takes all 4, consumeCPU(200)"
-        + " (driver)");
+    line(
+        "### Whole set: limit 4, 7 threads take 1 permit, 1 thread takes all 4, consumeCPU(200)"
+            + " (driver)");
     line("");
-    line("| implementation | 1-permit pairs/s | whole-set acquisitions/s | worst whole-set wait | × JDK non-fair / fair |");
+    line(
+        "| implementation | 1-permit pairs/s | whole-set acquisitions/s | worst whole-set wait | ×"
+            + " JDK non-fair / fair |");
     line("|---|---:|---:|---:|---:|");
     Map<SemaphoreType, Measure> rates = driverRates(results.wholeSet, "pairs");
     Map<SemaphoreType, Measure> sets = driverRates(results.wholeSet, "wholeSets");
-    Map<SemaphoreType, Measure> worst = driverWorst(results.wholeSet, "wholeSetWorst", "wholeSetCutShort");
+    Map<SemaphoreType, Measure> worst =
+        driverWorst(results.wholeSet, "wholeSetWorst", "wholeSetCutShort");
     for (SemaphoreType type : types) {
       DriverRun run = results.wholeSet.get(type);
       if (run == null || !run.ok()) {
         line("| " + type.label() + " | " + notRun(run) + " | | | |");
         continue;
       }
-      line("| " + type.label() + " | " + rates.get(type).format(Unit.RATE) + " | "
-          + sets.get(type).format(Unit.RATE) + " | " + worst.get(type).format(Unit.DURATION) + " | "
-          + ratios(worst.get(type), worst) + " |");
+      line(
+          "| "
+              + type.label()
+              + " | "
+              + rates.get(type).format(Unit.RATE)
+              + " | "
+              + sets.get(type).format(Unit.RATE)
+              + " | "
+              + worst.get(type).format(Unit.DURATION)
+              + " | "
+              + ratios(worst.get(type), worst)
+              + " |");
     }
   }
 
@@ -177,16 +227,21 @@ final class Report {
       return;
     }
     line("");
-    line("### acquireAsync when oversubscribed: 32 chains on 4 permits, consumeCPU(50) per grant"
-        + " (driver)");
+    line(
+        "### acquireAsync when oversubscribed: 32 chains on 4 permits, consumeCPU(50) per grant"
+            + " (driver)");
     line("");
     line("| implementation | pairs/s |");
     line("|---|---:|");
     Map<SemaphoreType, Measure> rates = driverRates(results.async, "pairs");
     for (SemaphoreType type : types) {
       DriverRun run = results.async.get(type);
-      line("| " + type.label() + " | "
-          + (run == null || !run.ok() ? notRun(run) : rates.get(type).format(Unit.RATE)) + " |");
+      line(
+          "| "
+              + type.label()
+              + " | "
+              + (run == null || !run.ok() ? notRun(run) : rates.get(type).format(Unit.RATE))
+              + " |");
     }
   }
 
@@ -201,23 +256,33 @@ final class Report {
     Map<SemaphoreType, Measure> uncontended = results.pairs.get(PairShape.UNCONTENDED);
     Map<SemaphoreType, Measure> eight = results.pairs.get(PairShape.OVERSUBSCRIBED);
     Map<SemaphoreType, Measure> overRates = driverRates(results.oversubscribed, "pairs");
-    Map<SemaphoreType, Measure> overWorst = driverWorst(results.oversubscribed, "worstWait", "cutShort");
-    Map<SemaphoreType, Measure> setWorst = driverWorst(results.wholeSet, "wholeSetWorst", "wholeSetCutShort");
+    Map<SemaphoreType, Measure> overWorst =
+        driverWorst(results.oversubscribed, "worstWait", "cutShort");
+    Map<SemaphoreType, Measure> setWorst =
+        driverWorst(results.wholeSet, "wholeSetWorst", "wholeSetCutShort");
 
     double r = ratio(uncontended, SemaphoreType.DEFAULT, SemaphoreType.JDK_NONFAIR);
     goal("uncontended pair ≤ 1.1× JDK non-fair (ns)", ratioText(r), r <= 1.1);
     Double bytes = results.bytesPerPair.get(SemaphoreType.DEFAULT);
     double b = bytes == null ? Double.NaN : bytes;
-    goal("uncontended pair allocates only the Permit (" + (int) PERMIT_BYTES + " B)",
-        Double.isNaN(b) ? "not measured" : bytes(b) + " B/pair", b < PERMIT_BYTES + 1);
+    goal(
+        "uncontended pair allocates only the Permit (" + (int) PERMIT_BYTES + " B)",
+        Double.isNaN(b) ? "not measured" : bytes(b) + " B/pair",
+        b < PERMIT_BYTES + 1);
     r = ratio(overRates, SemaphoreType.DEFAULT, SemaphoreType.JDK_NONFAIR);
-    goal("8 threads / 2 permits throughput ≥ 0.5× JDK non-fair (fairness driver)", ratioText(r), r >= 0.5);
+    goal(
+        "8 threads / 2 permits throughput ≥ 0.5× JDK non-fair (fairness driver)",
+        ratioText(r),
+        r >= 0.5);
     r = 1 / ratio(eight, SemaphoreType.DEFAULT, SemaphoreType.JDK_NONFAIR);
     goal("  … the same in JMH's pair, no critical section (for reference)", ratioText(r), r >= 0.5);
     r = ratio(overWorst, SemaphoreType.DEFAULT, SemaphoreType.JDK_FAIR);
     goal("8 threads / 2 permits worst wait ≤ 3× JDK fair's", ratioText(r), r <= 3);
     r = 1 / ratio(eight, SemaphoreType.STRICT, SemaphoreType.JDK_FAIR);
-    goal("STRICT oversubscribed ≥ 2× JDK fair's throughput (JMH, 8 threads / 2 permits)", ratioText(r), r >= 2);
+    goal(
+        "STRICT oversubscribed ≥ 2× JDK fair's throughput (JMH, 8 threads / 2 permits)",
+        ratioText(r),
+        r >= 2);
     r = ratio(overRates, SemaphoreType.STRICT, SemaphoreType.JDK_FAIR);
     goal("  … the same in the fairness driver", ratioText(r), r >= 2);
     r = 1 / ratio(results.virtualThreadMillis, SemaphoreType.DEFAULT, SemaphoreType.JDK_NONFAIR);
@@ -241,7 +306,8 @@ final class Report {
   }
 
   /** {@code of}'s mean over {@code to}'s, or NaN if either is missing. */
-  private static double ratio(Map<SemaphoreType, Measure> figures, SemaphoreType of, SemaphoreType to) {
+  private static double ratio(
+      Map<SemaphoreType, Measure> figures, SemaphoreType of, SemaphoreType to) {
     if (figures == null || figures.get(of) == null || figures.get(to) == null) {
       return Double.NaN;
     }
@@ -264,25 +330,28 @@ final class Report {
     return base == null ? Double.NaN : m.mean() / base.mean();
   }
 
-  private static Map<SemaphoreType, Measure> driverRates(Map<SemaphoreType, DriverRun> runs, String key) {
+  private static Map<SemaphoreType, Measure> driverRates(
+      Map<SemaphoreType, DriverRun> runs, String key) {
     Map<SemaphoreType, Measure> rates = new EnumMap<>(SemaphoreType.class);
-    runs.forEach((type, run) -> {
-      if (run.ok()) {
-        rates.put(type, Measure.ofIterations(run.rates(key), false));
-      }
-    });
+    runs.forEach(
+        (type, run) -> {
+          if (run.ok()) {
+            rates.put(type, Measure.ofIterations(run.rates(key), false));
+          }
+        });
     return rates;
   }
 
   private static Map<SemaphoreType, Measure> driverWorst(
       Map<SemaphoreType, DriverRun> runs, String key, String cutShortFlag) {
     Map<SemaphoreType, Measure> worst = new EnumMap<>(SemaphoreType.class);
-    runs.forEach((type, run) -> {
-      if (run.ok()) {
-        boolean cut = cutShortFlag != null && run.worstCutShort(key, cutShortFlag);
-        worst.put(type, Measure.worstOf(run.values(key), cut));
-      }
-    });
+    runs.forEach(
+        (type, run) -> {
+          if (run.ok()) {
+            boolean cut = cutShortFlag != null && run.worstCutShort(key, cutShortFlag);
+            worst.put(type, Measure.worstOf(run.values(key), cut));
+          }
+        });
     return worst;
   }
 

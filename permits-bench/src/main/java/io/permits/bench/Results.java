@@ -4,7 +4,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** Everything one {@code bin/bench} run measured, filled in by {@link BenchMain}, read by {@link Report}. */
+/**
+ * Everything one {@code bin/bench} run measured, filled in by {@link BenchMain}, read by {@link
+ * Report}.
+ */
 final class Results {
 
   /** The three shapes of {@link AcquireReleaseBenchmark}. */
@@ -25,8 +28,8 @@ final class Results {
   }
 
   /**
-   * What a driver printed for one implementation: its RESULT lines parsed into key-value maps,
-   * or why there are none.
+   * What a driver printed for one implementation: its RESULT lines parsed into key-value maps, or
+   * why there are none.
    *
    * @param iterations one map per measured iteration
    * @param unsupported non-null if the implementation lacks the feature (shown as n/a)

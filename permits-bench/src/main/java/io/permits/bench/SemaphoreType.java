@@ -5,8 +5,8 @@ import io.permits.LocalSemaphore;
 import io.permits.Semaphore;
 
 /**
- * The implementations measured side by side, each able to build a {@link BenchSemaphore}. The
- * JMH benchmarks take it as a {@code @Param}, so {@code -p type=STRICT,JDK_FAIR} narrows a run.
+ * The implementations measured side by side, each able to build a {@link BenchSemaphore}. The JMH
+ * benchmarks take it as a {@code @Param}, so {@code -p type=STRICT,JDK_FAIR} narrows a run.
  *
  * <p>{@link #DEFAULT} is whatever {@link Semaphore#of(int)} builds, so the table follows the
  * library when its default mode changes; its label names the mode it found.

@@ -17,11 +17,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Many virtual threads on few permits: {@code threads} virtual threads each take a permit
- * {@code rounds} times, calling {@link Thread#yield()} while holding it (so the carrier goes to
- * another virtual thread, as it would on a real blocking call), on a semaphore of {@code
- * permits}. One operation is the whole run, 10,000 × 100 = 1,000,000 pairs by default; the score
- * is milliseconds per run, which {@link BenchMain} turns into pairs per second.
+ * Many virtual threads on few permits: {@code threads} virtual threads each take a permit {@code
+ * rounds} times, calling {@link Thread#yield()} while holding it (so the carrier goes to another
+ * virtual thread, as it would on a real blocking call), on a semaphore of {@code permits}. One
+ * operation is the whole run, 10,000 × 100 = 1,000,000 pairs by default; the score is milliseconds
+ * per run, which {@link BenchMain} turns into pairs per second.
  *
  * <pre>{@code
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
@@ -38,8 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class VirtualThreadsBenchmark {
 
   /** The implementation measured; all of them unless {@code -p type=…} narrows the run. */
-  @Param
-  public SemaphoreType type;
+  @Param public SemaphoreType type;
 
   /** Virtual threads started per operation. */
   @Param("10000")

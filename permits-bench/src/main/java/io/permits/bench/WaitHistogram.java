@@ -1,10 +1,10 @@
 package io.permits.bench;
 
 /**
- * Waits recorded by one thread in one measured interval: count, maximum, and a log-linear
- * histogram (8 buckets per power of two, so a percentile is within about 9%) for the 99th
- * percentile. Not thread-safe: each thread records into its own, and the driver merges them
- * after joining the threads.
+ * Waits recorded by one thread in one measured interval: count, maximum, and a log-linear histogram
+ * (8 buckets per power of two, so a percentile is within about 9%) for the 99th percentile. Not
+ * thread-safe: each thread records into its own, and the driver merges them after joining the
+ * threads.
  */
 final class WaitHistogram {
   private static final int SUB_BITS = 3;
@@ -27,8 +27,8 @@ final class WaitHistogram {
   }
 
   /**
-   * Records a wait that ended only because the run stopped (the others stopped competing), so
-   * the real wait may have been longer: it counts towards the maximum only, as a lower bound.
+   * Records a wait that ended only because the run stopped (the others stopped competing), so the
+   * real wait may have been longer: it counts towards the maximum only, as a lower bound.
    */
   void recordCutShort(long nanos) {
     if (nanos > max) {
