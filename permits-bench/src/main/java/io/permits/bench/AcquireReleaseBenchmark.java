@@ -25,9 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * repository root after {@code bin/bench} has built the module once:
  *
  * <pre>{@code
+ * JAVA=$(bin/mvn --java-home)/bin/java   # a JDK 21+, as bin/bench uses
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
- * java -cp $CP org.openjdk.jmh.Main AcquireReleaseBenchmark -t 1 -p permits=4 -prof gc
- * java -cp $CP org.openjdk.jmh.Main AcquireReleaseBenchmark -t 8 -p permits=2 -p type=STRICT,JDK_FAIR
+ * $JAVA -cp $CP org.openjdk.jmh.Main AcquireReleaseBenchmark -t 1 -p permits=4 -prof gc
+ * $JAVA -cp $CP org.openjdk.jmh.Main AcquireReleaseBenchmark -t 8 -p permits=2 -p type=STRICT,JDK_FAIR
  * }</pre>
  *
  * <p>The score is nanoseconds per pair and per thread (JMH's average time): with 8 threads on 2

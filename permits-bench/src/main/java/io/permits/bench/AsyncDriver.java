@@ -23,8 +23,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * io.permits} types have an async acquire; for the others it prints {@code UNSUPPORTED}.
  *
  * <pre>{@code
+ * JAVA=$(bin/mvn --java-home)/bin/java   # a JDK 21+, as bin/bench uses
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
- * java -cp $CP io.permits.bench.AsyncDriver --type STRICT --seconds 5
+ * $JAVA -cp $CP io.permits.bench.AsyncDriver --type STRICT --seconds 5
  * }</pre>
  */
 public final class AsyncDriver {

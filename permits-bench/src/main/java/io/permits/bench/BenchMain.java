@@ -34,7 +34,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <pre>{@code
  * bin/bench quick                        # < 10 minutes: 1 fork, 3 short iterations
- * bin/bench full                         # ~15 minutes: 2 forks, 5 iterations; drivers 3 × 5 s
+ * bin/bench full                         # ~16 minutes: 2 forks, 5 iterations; drivers 3 × 5 s
  * bin/bench quick --only pair,fairness   # some sections: pair, vthreads, fairness, wholeset, async
  * bin/bench quick --types DEFAULT,JDK_NONFAIR,JDK_FAIR
  * }</pre>

@@ -29,18 +29,19 @@ import org.openjdk.jmh.infra.Blackhole;
  * wholeSetCutShort=…} (waits in nanoseconds). Run by hand:
  *
  * <pre>{@code
+ * JAVA=$(bin/mvn --java-home)/bin/java   # a JDK 21+, as bin/bench uses
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
- * java -cp $CP io.permits.bench.FairnessDriver --type JDK_FAIR --scenario oversubscribed
- * java -cp $CP io.permits.bench.FairnessDriver --type DEFAULT --scenario whole-set --seconds 5
+ * $JAVA -cp $CP io.permits.bench.FairnessDriver --type JDK_FAIR --scenario oversubscribed
+ * $JAVA -cp $CP io.permits.bench.FairnessDriver --type DEFAULT --scenario whole-set --seconds 5
  * }</pre>
  */
 public final class FairnessDriver {
   static final String USAGE =
       "FairnessDriver --type TYPE --scenario oversubscribed|whole-set [--work 200]"
-          + " [--warmup 1] [--iterations 3] [--seconds 5]";
+          + " [--permits 2|4] [--threads 8|7] [--warmup 1] [--iterations 3] [--seconds 5]";
 
-  /** Stopped: workers leave their loop before the next acquire. */
-  private volatile int phase; // 0: warm-up, 1..n: measured iterations, n + 1: stop
+  /** 0: warm-up; 1..n: measured iterations; n + 1: stop (workers leave before the next acquire). */
+  private volatile int phase;
 
   private FairnessDriver() {}
 

@@ -1,6 +1,7 @@
 package io.permits.bench;
 
 import io.permits.Permit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * per run, which {@link BenchMain} turns into pairs per second.
  *
  * <pre>{@code
+ * JAVA=$(bin/mvn --java-home)/bin/java   # a JDK 21+, as bin/bench uses
  * CP=permits-bench/target/permits-bench.jar:$(cat permits-bench/target/classpath.txt)
- * java -cp $CP org.openjdk.jmh.Main VirtualThreadsBenchmark
- * java -cp $CP org.openjdk.jmh.Main VirtualThreadsBenchmark -p type=DEFAULT,JDK_NONFAIR
+ * $JAVA -cp $CP org.openjdk.jmh.Main VirtualThreadsBenchmark
+ * $JAVA -cp $CP org.openjdk.jmh.Main VirtualThreadsBenchmark -p type=DEFAULT,JDK_NONFAIR
  * }</pre>
  */
 @State(Scope.Benchmark)
@@ -61,21 +63,25 @@ public class VirtualThreadsBenchmark {
   }
 
   /**
-   * Starts the virtual threads and waits until all have finished their rounds.
+   * Starts the virtual threads, lets them all go at once (so that the contention does not overlap
+   * with this thread starting the others), and waits until all have finished.
    *
    * @return the number of pairs done, so that nothing is optimized away
    */
   @Benchmark
-  public int run() {
+  public int run() throws InterruptedException {
+    CountDownLatch start = new CountDownLatch(1);
     try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
       for (int i = 0; i < threads; i++) {
-        executor.submit(this::rounds);
+        executor.submit(() -> rounds(start));
       }
+      start.countDown();
     } // close() waits for every task
     return threads * rounds;
   }
 
-  private Void rounds() throws InterruptedException {
+  private Void rounds(CountDownLatch start) throws InterruptedException {
+    start.await();
     for (int round = 0; round < rounds; round++) {
       Permit permit = semaphore.acquire();
       try {
