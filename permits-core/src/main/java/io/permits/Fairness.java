@@ -3,10 +3,14 @@ package io.permits;
 /**
  * The order in which a semaphore grants permits when requests compete.
  *
- * <p>Every mode hands released permits to the head of the wait queue (a release wakes at most
- * the waiters it can satisfy, never a herd), and every mode keeps the same guarantees of
- * conservation, bound and atomic weighted requests. The modes differ in whether a newcomer may
- * take free permits while others wait.
+ * <p>Every mode keeps the same guarantees of conservation, bound and atomic weighted requests,
+ * and a release wakes at most one waiter per grant it can make, never a herd. The modes differ
+ * in whether a newcomer may take free permits while others wait, and so in what a release does
+ * with its permits: {@link #STRICT} (and {@link #BOUNDED} while a waiter is overdue) hands them to
+ * the head of the queue; {@link #BARGING} (and {@link #BOUNDED} otherwise) leaves them free and
+ * wakes the head to compete for them, as the JDK's non-fair semaphore does, so threads that
+ * outnumber permits do not pay a park and an unpark for every acquire. Measurements:
+ * {@code docs/benchmarks.md}.
  */
 public enum Fairness {
 
@@ -21,8 +25,9 @@ public enum Fairness {
   /**
    * Barging until the oldest waiter has waited longer than a bound ({@link
    * LocalSemaphore.Builder#handoffAfter(java.time.Duration)}), then strict handoff in arrival
-   * order until the queue drains. Throughput stays near {@link #BARGING} while no wait grows
-   * without bound.
+   * order until a waiter is served that had not waited that long (or the queue drains), then
+   * barging again, as Go's {@code sync.Mutex} leaves its starvation mode. Throughput stays near
+   * {@link #BARGING} while no wait grows without bound; the default mode.
    */
   BOUNDED,
 

@@ -2,6 +2,7 @@ package io.permits.bench;
 
 import io.permits.Fairness;
 import io.permits.LocalSemaphore;
+import java.time.Duration;
 import io.permits.Semaphore;
 
 /**
@@ -105,8 +106,19 @@ public enum SemaphoreType {
     return ordinal() >= STRICT.ordinal();
   }
 
+  /**
+   * System property for tuning runs: BOUNDED's bound in microseconds instead of the library's
+   * default, e.g. {@code BENCH_JAVA_OPTS=-Dpermits.bench.handoffAfterMicros=1000 bin/bench quick}.
+   */
+  public static final String HANDOFF_AFTER_PROPERTY = "permits.bench.handoffAfterMicros";
+
   private static BenchSemaphore local(int limit, Fairness fairness) {
-    return new PermitsBenchSemaphore(
-        LocalSemaphore.builder().name("bench").limit(limit).fairness(fairness).build());
+    LocalSemaphore.Builder builder =
+        LocalSemaphore.builder().name("bench").limit(limit).fairness(fairness);
+    String micros = System.getProperty(HANDOFF_AFTER_PROPERTY);
+    if (micros != null) {
+      builder.handoffAfter(Duration.ofNanos(Long.parseLong(micros) * 1_000L));
+    }
+    return new PermitsBenchSemaphore(builder.build());
   }
 }

@@ -7,6 +7,8 @@ import io.permits.Semaphore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,5 +80,53 @@ public interface VirtualThreadContract extends SemaphoreFactory {
       assertThat(waiter.join()).isEqualTo(1);
     }
     assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  /**
+   * Many virtual threads cycle through few permits, yielding while they hold one, until every
+   * thread has done all its rounds; three times over. A lost wake-up leaves threads parked with
+   * permits free, and the test then fails by its timeout. (A barging head that judged whether
+   * it was the head from a stale link once parked with its wake-up signal still set; with this
+   * shape, a million pairs, one run in two or three caught it.)
+   *
+   * @throws Exception if the backend throws where the contract says it must not
+   */
+  @Test
+  default void manyVirtualThreadsCycleThroughFewPermitsWithoutALostWakeUp() throws Exception {
+    int permits = 100;
+    int threads = 10_000;
+    int rounds = 100;
+    Semaphore semaphore = semaphore(permits);
+    AtomicInteger inside = new AtomicInteger();
+    AtomicInteger mostInside = new AtomicInteger();
+    for (int repetition = 0; repetition < 3; repetition++) {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Forked<Integer>> cyclers = new ArrayList<>();
+      for (int i = 0; i < threads; i++) {
+        cyclers.add(
+            Forked.start(
+                "cycler-" + i,
+                () -> {
+                  start.await();
+                  for (int round = 0; round < rounds; round++) {
+                    try (Permit permit = semaphore.acquire()) {
+                      mostInside.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                      Thread.yield();
+                      inside.decrementAndGet();
+                    }
+                  }
+                  return rounds;
+                }));
+      }
+      start.countDown();
+      long done = 0;
+      for (Forked<Integer> cycler : cyclers) {
+        done += cycler.join();
+      }
+      assertThat(done).isEqualTo((long) threads * rounds);
+      assertThat(semaphore.available()).isEqualTo(permits);
+      assertThat(semaphore.waiting()).isZero();
+    }
+    assertThat(mostInside.get()).isBetween(1, permits);
   }
 }
