@@ -27,9 +27,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>An uncontended acquire and release each cost one compare-and-set on a single state word
  * and allocate nothing but the {@link Permit}. Waiting requests, whether blocking, timed or
- * asynchronous, sit in one FIFO queue; a release hands permits straight to the head of the
- * queue, so it wakes only the waiters it satisfies. The {@link Fairness} mode decides whether
- * newcomers may take free permits while others wait; the default is {@link Fairness#STRICT}.
+ * asynchronous, sit in one FIFO queue, and a release wakes at most the head it can serve. The
+ * {@link Fairness} mode decides whether newcomers may take free permits while others wait; the
+ * default is {@link Fairness#BOUNDED} with {@link #DEFAULT_HANDOFF_AFTER}, chosen by measurement
+ * (it keeps the JDK non-fair semaphore's throughput with threads outnumbering permits, and
+ * bounds every wait; {@code docs/benchmarks.md}).
  *
  * <p>Waiting parks the thread with {@link java.util.concurrent.locks.LockSupport} and never
  * pins a virtual thread. Futures from {@link #acquireAsync(int)} are completed by the thread
@@ -61,7 +63,7 @@ public final class LocalSemaphore implements Semaphore {
   /**
    * Starts building a semaphore: {@code LocalSemaphore.builder().name("db").limit(2).build()}.
    *
-   * @return a builder with limit 1, {@link Fairness#STRICT} and a generated name
+   * @return a builder with limit 1, {@link Fairness#BOUNDED} and a generated name
    */
   public static Builder builder() {
     return new Builder();
@@ -210,7 +212,7 @@ public final class LocalSemaphore implements Semaphore {
   public static final class Builder {
     private String name;
     private int limit = 1;
-    private Fairness fairness = Fairness.STRICT;
+    private Fairness fairness = Fairness.BOUNDED;
     private Duration handoffAfter = DEFAULT_HANDOFF_AFTER;
 
     private Builder() {}
@@ -245,7 +247,7 @@ public final class LocalSemaphore implements Semaphore {
     }
 
     /**
-     * Sets the fairness mode; the default is {@link Fairness#STRICT}.
+     * Sets the fairness mode; the default is {@link Fairness#BOUNDED}.
      *
      * @param fairness the mode
      * @return this builder
@@ -257,7 +259,8 @@ public final class LocalSemaphore implements Semaphore {
 
     /**
      * For {@link Fairness#BOUNDED}: how long the oldest waiter may wait while newcomers barge
-     * before the semaphore switches to strict handoff until its queue drains. The default is
+     * before the semaphore switches to strict handoff, until a waiter is served that had not
+     * waited that long. The default is
      * {@link LocalSemaphore#DEFAULT_HANDOFF_AFTER}.
      *
      * @param bound a positive duration

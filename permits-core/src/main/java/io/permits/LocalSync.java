@@ -83,12 +83,16 @@ final class LocalSync {
    *            head competes for them when a release signals it, and is granted under the lock
    *            only when all it asked for is free at once. Only the head competes; the others
    *            wait their turn to be head.
-   *   BOUNDED  as BARGING, until distributeLocked() sees that the head has waited longer than
-   *            `handoffAfterNanos`; it then sets HANDOFF, which makes the semaphore STRICT. Every
-   *            blocked waiter parks at most until its own deadline and then asks for that check
-   *            once (the queue is FIFO, so the head is overdue too). HANDOFF is cleared when a
-   *            node is granted that had waited less than the bound (nobody overdue is left, as Go's
-   *            sync.Mutex leaves starvation mode) or when the queue drains.
+   *   BOUNDED  as BARGING, until distributeLocked() finds a head it cannot serve whole that has
+   *            waited longer than `handoffAfterNanos`; it then sets HANDOFF, which makes the
+   *            semaphore STRICT. Who runs that check: a head woken to compete that lost; a
+   *            release that finds too few permits to wake the head for (it distributes instead
+   *            of signalling once the head is overdue); and lock paths that have served nobody.
+   *            No waiter keeps an alarm: without releases there is nothing to hand off (a
+   *            timer per waiter cost a third of the throughput with 10,000 virtual threads).
+   *            HANDOFF is cleared when a node is granted that had waited less than the bound
+   *            (nobody overdue is left, as Go's sync.Mutex leaves starvation mode) or when the
+   *            queue drains.
    *
    * Platform threads at the head spin briefly (HEAD_SPINS × Thread.onSpinWait()) before
    * parking: a STRICT grant, or free permits, is often a few hundred nanoseconds away, and
@@ -431,20 +435,20 @@ final class LocalSync {
           continue;
         }
       }
-      if (mayRequestHandoff && (state & HANDOFF) == 0) {
-        // BOUNDED: releases that leave permits free wake only a head with enough of them, so
-        // every waiter keeps its own alarm at its handoff deadline. The queue is FIFO, so when
-        // this node is overdue the head is too, and a distribution switches to handoff.
+      if (mayRequestHandoff && head == node && (state & HANDOFF) == 0) {
+        // BOUNDED: a head that lost the race for free permits checks whether it is overdue.
+        // No alarm is needed: a head parked while releases leave too few permits to wake it
+        // for is checked by those releases (signalHead), and without releases there is nothing
+        // to hand off. (A timed park per waiter cost a timer each: a third of the throughput
+        // with 10,000 virtual threads.)
         if (now == 0L) {
           now = System.nanoTime();
         }
-        long untilHandoff = node.enqueuedAt + handoffAfterNanos - now;
-        if (untilHandoff <= 0) {
+        if (now - node.enqueuedAt >= handoffAfterNanos) {
           mayRequestHandoff = false; // once: from here on the queue serves this node in order
           distribute();
           continue;
         }
-        remaining = Math.min(remaining, untilHandoff);
       }
       if (remaining == Long.MAX_VALUE) {
         LockSupport.park(this);
@@ -483,6 +487,14 @@ final class LocalSync {
     try {
       if (node.status == WAITING) {
         unlink(node);
+        if (node.assigned > 0) {
+          // BOUNDED: a handoff began after the CAS and set permits aside for this head (found
+          // by bin/stress as permits missing once all were closed); it has its own, so those go
+          // back.
+          STATE.getAndAdd(this, (long) node.assigned << AVAILABLE_SHIFT);
+          assignedToWaiters -= node.assigned;
+          node.assigned = 0;
+        }
         node.status = GRANTED;
       } else if (node.status == GRANTED) {
         STATE.getAndAdd(this, delta); // granted under the lock as well: keep that grant
@@ -527,9 +539,13 @@ final class LocalSync {
     }
     // After the add above: if this read misses a head that left, that head's own distribution,
     // which reads the state after unlinking, sees these permits (both volatile, totally ordered).
-    if (first.signalled == 0
-        && availableOf(state) >= first.permits
-        && SIGNALLED.compareAndSet(first, 0, 1)) {
+    if (availableOf(state) < first.permits) {
+      // Not enough to wake the head for (a large request behind barging newcomers): under
+      // BOUNDED, an overdue head makes this release distribute, which starts the handoff.
+      return fairness != Fairness.BOUNDED
+          || System.nanoTime() - first.enqueuedAt < handoffAfterNanos;
+    }
+    if (first.signalled == 0 && SIGNALLED.compareAndSet(first, 0, 1)) {
       LockSupport.unpark(first.thread);
     }
     return true;
@@ -552,6 +568,7 @@ final class LocalSync {
    * first). Clears QUEUED and HANDOFF when the queue is empty.
    */
   private Node distributeLocked(Node wake) {
+    boolean grantedSome = false;
     for (; ; ) {
       Node first = head;
       long s = state;
@@ -562,16 +579,19 @@ final class LocalSync {
         }
         continue;
       }
+      long available = availableOf(s);
+      int needed = first.permits - first.assigned;
       if ((s & HANDOFF) == 0
+          && available < needed
           && fairness == Fairness.BOUNDED
+          && !grantedSome // a distribution that served someone made progress; spare the clock
           && System.nanoTime() - first.enqueuedAt >= handoffAfterNanos) {
+        // The head cannot be served whole and is overdue: from now on permits are its own.
         if (!STATE.compareAndSet(this, s, s | HANDOFF)) {
           continue;
         }
         s |= HANDOFF;
       }
-      long available = availableOf(s);
-      int needed = first.permits - first.assigned;
       int take;
       if (available >= needed) {
         take = needed;
@@ -590,6 +610,7 @@ final class LocalSync {
       }
       unlink(first);
       assignedToWaiters -= first.permits;
+      grantedSome = true;
       first.status = GRANTED;
       first.nextToWake = wake;
       wake = first;

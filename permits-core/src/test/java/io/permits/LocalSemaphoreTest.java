@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Timeout;
 class LocalSemaphoreTest {
 
   @Test
-  void builderDefaultsAreStrictWithOnePermitAndAGeneratedName() {
+  void builderDefaultsAreBoundedWithOnePermitAndAGeneratedName() {
     LocalSemaphore semaphore = LocalSemaphore.builder().build();
-    assertThat(semaphore.fairness()).isEqualTo(Fairness.STRICT);
+    assertThat(semaphore.fairness()).isEqualTo(Fairness.BOUNDED);
     assertThat(semaphore.limit()).isEqualTo(1);
     assertThat(semaphore.name()).startsWith("semaphore-");
     assertThat(semaphore.handoffAfter()).isEqualTo(LocalSemaphore.DEFAULT_HANDOFF_AFTER);
@@ -66,7 +66,8 @@ class LocalSemaphoreTest {
 
   @Test
   void toStringShowsAHandoffOnlyWhileOneIsInForceAndClosedOnlyOnceClosed() throws Exception {
-    LocalSemaphore strict = LocalSemaphore.builder().name("strict").limit(1).build();
+    LocalSemaphore strict =
+        LocalSemaphore.builder().name("strict").limit(1).fairness(Fairness.STRICT).build();
     assertThat(strict.toString()).doesNotContain("closed").doesNotContain("handoff");
     Permit held = strict.acquire();
     CompletableFuture<Permit> waiter = strict.acquireAsync();
@@ -162,7 +163,7 @@ class LocalSemaphoreTest {
 
   @Test
   void strictNeverLetsANewcomerTakeFreePermitsWhileSomeoneWaits() throws Exception {
-    LocalSemaphore semaphore = LocalSemaphore.builder().limit(3).build();
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(3).fairness(Fairness.STRICT).build();
     Permit held = semaphore.acquire(2);
     CompletableFuture<Permit> big = semaphore.acquireAsync(3);
     assertThat(semaphore.available()).isZero(); // the free permit is set aside for the head

@@ -27,7 +27,7 @@ class LocalSyncRaceWindowTest {
 
   @Test
   void anInterruptThatLosesToAGrantReturnsThePermitAndKeepsTheInterruptFlag() throws Exception {
-    LocalSemaphore semaphore = Semaphore.of(1);
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(1).fairness(Fairness.STRICT).build();
     Permit holder = semaphore.acquire();
     Outcome<Permit> waiter = Outcome.start(semaphore::acquire);
     awaitTrue(() -> semaphore.waiting() == 1);
@@ -66,7 +66,7 @@ class LocalSyncRaceWindowTest {
   }
 
   private static boolean timeoutLosesToAGrant(Duration timeout) throws Exception {
-    LocalSemaphore semaphore = Semaphore.of(1);
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(1).fairness(Fairness.STRICT).build();
     Permit holder = semaphore.acquire();
     Outcome<Optional<Permit>> waiter = Outcome.start(() -> semaphore.tryAcquire(1, timeout));
     awaitTrue(() -> semaphore.waiting() == 1 || !waiter.thread.isAlive());
@@ -141,7 +141,7 @@ class LocalSyncRaceWindowTest {
   @Test
   void aStrictNewcomerThatFindsAPermitFreedWhileItWaitedForTheLockQueuesBehindTheHead()
       throws Exception {
-    LocalSemaphore semaphore = LocalSemaphore.builder().limit(3).build();
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(3).fairness(Fairness.STRICT).build();
     Permit one = semaphore.acquire();
     Permit two = semaphore.acquire(2);
     CompletableFuture<Permit> large = semaphore.acquireAsync(3); // queued; handoff in force
@@ -183,7 +183,7 @@ class LocalSyncRaceWindowTest {
     // trampoline: the grant it decides is delivered only after the action returns. A cancel
     // made inside the action, in between, must find the grant and deliver it (Lincheck found
     // the earlier order, where the cancel won, not linearizable).
-    LocalSemaphore semaphore = Semaphore.of(1);
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(1).fairness(Fairness.STRICT).build();
     Permit holder = semaphore.acquire();
     CompletableFuture<Permit> first = semaphore.acquireAsync();
     CompletableFuture<Permit> second = semaphore.acquireAsync();
@@ -210,6 +210,99 @@ class LocalSyncRaceWindowTest {
     assertThat(semaphore.stats().cancellations()).isZero();
     granted.close();
     assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void aBargingHeadThatTookAPermitBeforeACloseFailedItKeepsThePermit() throws Exception {
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder().limit(1).fairness(Fairness.BARGING).build();
+    Permit held = semaphore.acquire();
+    Outcome<Permit> head = Outcome.start(semaphore::acquire);
+    awaitTrue(() -> semaphore.waiting() == 1);
+
+    ReentrantLock lock = engineLock(semaphore);
+    lock.lock();
+    try {
+      held.close(); // left free; the head is signalled, takes it by CAS, then needs the lock
+      awaitTrue(() -> lock.hasQueuedThread(head.thread));
+      semaphore.close(); // (reentrant) fails the queued node whose permit is already taken
+    } finally {
+      lock.unlock();
+    }
+    head.thread.join();
+
+    assertThat(head.failure).as("the head took its permit before the close").isNull();
+    assertThat(head.value.isHeld()).isTrue();
+    assertThat(semaphore.waiting()).isZero();
+    assertThat(semaphore.available()).isZero();
+    head.value.close();
+    assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void aBargingHeadGrantedUnderTheLockAfterItTookAPermitGivesItsOwnBack() throws Exception {
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder().limit(2).fairness(Fairness.BARGING).build();
+    Permit held = semaphore.acquire(2);
+    Outcome<Permit> head = Outcome.start(semaphore::acquire);
+    awaitTrue(() -> semaphore.waiting() == 1);
+
+    ReentrantLock lock = engineLock(semaphore);
+    lock.lock();
+    try {
+      held.close(); // two free; the head takes one by CAS, then needs the lock to leave
+      awaitTrue(() -> lock.hasQueuedThread(head.thread));
+      semaphore.setLimit(2); // (reentrant) a distribution: grants the still-queued head the other
+    } finally {
+      lock.unlock();
+    }
+    head.thread.join();
+
+    assertThat(head.failure).isNull();
+    assertThat(head.value.permits()).isEqualTo(1);
+    assertThat(semaphore.available())
+        .as("one permit held by the head, whichever way it got it; the other free")
+        .isEqualTo(1);
+    assertThat(semaphore.stats().grants())
+        .as("the first holder's grant and the head's, the head's counted once")
+        .isEqualTo(2);
+    head.value.close();
+    assertThat(semaphore.available()).isEqualTo(2);
+    assertThat(semaphore.waiting()).isZero();
+  }
+
+  @Test
+  void aBoundedHeadThatTookItsPermitsBeforeAHandoffSetSomeAsideReturnsTheSetAsidePermits()
+      throws Exception {
+    Duration bound = Duration.ofMillis(20);
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder().limit(3).fairness(Fairness.BOUNDED).handoffAfter(bound).build();
+    Permit held = semaphore.acquire(3);
+    Outcome<Permit> head = Outcome.start(() -> semaphore.acquire(2));
+    awaitTrue(() -> semaphore.waiting() == 1);
+    long queuedBy = System.nanoTime(); // the node's own timestamp is earlier
+
+    ReentrantLock lock = engineLock(semaphore);
+    lock.lock();
+    try {
+      held.close(); // three free, no handoff yet: the head is signalled and takes two by CAS
+      awaitTrue(() -> lock.hasQueuedThread(head.thread));
+      // The behaviour under test depends on time: the head must be overdue for the handoff.
+      awaitTrue(() -> System.nanoTime() - queuedBy > bound.toNanos());
+      // (Reentrant) a distribution finds the still-queued head overdue and short of permits
+      // (one free, two needed): it starts a handoff and sets the free one aside for the head.
+      semaphore.setLimit(3);
+    } finally {
+      lock.unlock();
+    }
+    head.thread.join();
+
+    assertThat(head.failure).isNull();
+    assertThat(head.value.permits()).isEqualTo(2);
+    assertThat(semaphore.available()).as("the permit set aside is free again").isEqualTo(1);
+    head.value.close();
+    assertThat(semaphore.available()).isEqualTo(3);
+    assertThat(semaphore.waiting()).isZero();
   }
 
   // ---------------------------------------------------------------- helpers
