@@ -1,6 +1,8 @@
 package io.permits;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -57,7 +59,19 @@ public final class LocalSemaphore implements Semaphore {
     this.name = builder.name != null ? builder.name : "semaphore-" + UNNAMED.incrementAndGet();
     this.fairness = builder.fairness;
     this.handoffAfter = builder.handoffAfter;
-    this.sync = new LocalSync(this, builder.limit, builder.fairness, builder.handoffAfter.toNanos());
+    Observer observer =
+        new Observer(
+            this.name,
+            builder.recordStats,
+            builder.recordHoldTimes,
+            builder.listeners,
+            builder.trackHolders,
+            builder.leakThreshold,
+            builder.returnLeakedPermits);
+    this.sync =
+        new LocalSync(
+            this, builder.limit, builder.fairness, builder.handoffAfter.toNanos(), observer);
+    observer.attached(this);
   }
 
   /**
@@ -153,6 +167,19 @@ public final class LocalSemaphore implements Semaphore {
     return sync.isClosed();
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Held permits are tracked only when the semaphore was built with {@link
+   * Builder#trackHolders(boolean) trackHolders(true)} or {@link Builder#leakDetection(Duration)
+   * leak detection} (the acquire site is recorded only with leak detection); otherwise the list
+   * is empty. Oldest first.
+   */
+  @Override
+  public List<PermitHolder> holders() {
+    return sync.holders();
+  }
+
   @Override
   public void close() {
     sync.close();
@@ -214,6 +241,12 @@ public final class LocalSemaphore implements Semaphore {
     private int limit = 1;
     private Fairness fairness = Fairness.BOUNDED;
     private Duration handoffAfter = DEFAULT_HANDOFF_AFTER;
+    private final List<SemaphoreListener> listeners = new ArrayList<>();
+    private boolean recordStats = true;
+    private boolean recordHoldTimes;
+    private boolean trackHolders;
+    private Duration leakThreshold;
+    private boolean returnLeakedPermits = true;
 
     private Builder() {}
 
@@ -276,6 +309,103 @@ public final class LocalSemaphore implements Semaphore {
         throw new IllegalArgumentException("handoffAfter is too long, was " + bound);
       }
       this.handoffAfter = bound;
+      return this;
+    }
+
+    /**
+     * Adds a listener that receives this semaphore's events (see {@link SemaphoreListener});
+     * several may be added, and are called in order. A listener makes every acquire and release
+     * read the clock once, to measure the hold.
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(SemaphoreListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Whether {@link Semaphore#stats()} keeps totals (rejections, timeouts, cancellations,
+     * interrupts, closes, leaks, wait times); on by default. They cost nothing on the
+     * uncontended path (its grants are counted by the same CAS that takes the permits), so
+     * turning them off only spares a few striped counters on paths that wait or fail.
+     *
+     * @param record false to keep only the gauges and the grant count
+     * @return this builder
+     */
+    public Builder recordStats(boolean record) {
+      this.recordStats = record;
+      return this;
+    }
+
+    /**
+     * Whether {@link SemaphoreStats#holdTime()} is recorded; off by default, because it reads
+     * the clock when each permit is granted and when it is closed (about 20 ns each here;
+     * figures in {@code docs/benchmarks.md}).
+     *
+     * @param record true to record hold times
+     * @return this builder
+     */
+    public Builder recordHoldTimes(boolean record) {
+      this.recordHoldTimes = record;
+      return this;
+    }
+
+    /**
+     * Whether {@link LocalSemaphore#holders()} lists the held permits, with thread and time of
+     * grant; off by default (each grant and close then updates a concurrent set). Leak
+     * detection turns it on.
+     *
+     * @param track true to track holders
+     * @return this builder
+     */
+    public Builder trackHolders(boolean track) {
+      this.trackHolders = track;
+      return this;
+    }
+
+    /**
+     * Turns on leak detection, as HikariCP's {@code leakDetectionThreshold} and Netty's
+     * leak detector do. A permit held longer than {@code threshold} is reported once, through
+     * {@link System.Logger} (logger {@code io.permits}, level WARNING), with the name of the
+     * thread that took it and the stack trace of the acquire. A permit that becomes unreachable
+     * while still held (a {@code close()} that never ran: a missing try-with-resources) is
+     * reported when the garbage collector finds it, through a {@link java.lang.ref.Cleaner},
+     * and its permits are given back (see {@link #returnLeakedPermits(boolean)}). Both count in
+     * {@link SemaphoreStats#leaks()} and call {@link SemaphoreListener#leaked}.
+     *
+     * <p>Off by default, and free when off. When on, every acquire records its stack trace and
+     * schedules a check, so it is a debugging and staging aid more than a production default.
+     * It also turns on {@link #trackHolders(boolean)}.
+     *
+     * @param threshold how long a permit may be held before it is reported; positive
+     * @return this builder
+     * @throws IllegalArgumentException if {@code threshold} is zero or negative
+     */
+    public Builder leakDetection(Duration threshold) {
+      Objects.requireNonNull(threshold, "threshold");
+      if (threshold.isNegative() || threshold.isZero()) {
+        throw new IllegalArgumentException("leakDetection threshold must be positive, was " + threshold);
+      }
+      this.leakThreshold = threshold;
+      return this;
+    }
+
+    /**
+     * With leak detection: whether the permits of a permit found unreachable while held are
+     * given back to the semaphore (the default). Giving them back is right because nobody can
+     * close that permit any more: kept, its permits would be gone for the life of the
+     * semaphore, and one leak per hour would starve a pool of 10 by the afternoon. The risk is
+     * that the code which dropped the permit still uses the resource it guarded; if that is
+     * worse for you than a shrinking semaphore, pass false: the leak is then reported and the
+     * permits stay taken.
+     *
+     * @param returnLeaked false to keep a leaked permit's permits taken
+     * @return this builder
+     */
+    public Builder returnLeakedPermits(boolean returnLeaked) {
+      this.returnLeakedPermits = returnLeaked;
       return this;
     }
 

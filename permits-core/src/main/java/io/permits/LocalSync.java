@@ -3,10 +3,12 @@ package io.permits;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine behind {@link LocalSemaphore}: an atomic permit count for the fast path and a FIFO
@@ -176,12 +178,17 @@ final class LocalSync {
 
   private final LongAdder queuedGrants = new LongAdder(); // grants to queued requests
   private final LongAdder grantWraps = new LongAdder(); // times the state's grant counter wrapped
-  private final LongAdder rejections = new LongAdder();
-  private final LongAdder timeouts = new LongAdder();
-  private final LongAdder cancellations = new LongAdder();
+  private final Observer observer;
+  private volatile int peakWaiting; // written under the lock
 
-  LocalSync(LocalSemaphore owner, int limit, Fairness fairness, long handoffAfterNanos) {
+  LocalSync(
+      LocalSemaphore owner,
+      int limit,
+      Fairness fairness,
+      long handoffAfterNanos,
+      Observer observer) {
     this.owner = owner;
+    this.observer = observer;
     this.fairness = fairness;
     this.handoffAfterNanos = handoffAfterNanos;
     this.limit = limit;
@@ -227,10 +234,20 @@ final class LocalSync {
         (int) Math.max(0, Math.min(available, currentLimit)),
         (int) Math.max(0, held),
         queued,
+        peakWaiting,
         grants(),
-        rejections.sum(),
-        timeouts.sum(),
-        cancellations.sum());
+        observer.rejections.sum(),
+        observer.timeouts.sum(),
+        observer.cancellations.sum(),
+        observer.interrupts.sum(),
+        observer.closedWhileWaiting.sum(),
+        observer.leaks.sum(),
+        observer.waitTime.snapshot(),
+        observer.holdTime.snapshot());
+  }
+
+  List<PermitHolder> holders() {
+    return observer.holders();
   }
 
   /** Fast-path grants (counted in the state word, modulo 2^28, plus its wraps) and queued ones. */
@@ -256,9 +273,9 @@ final class LocalSync {
   /** Untimed, non-blocking: the fast path only. Returns null if the permits cannot be had now. */
   Permit tryAcquire(int permits) {
     if (takeFree(permits, "tryAcquire")) {
-      return new LocalPermit(this, permits);
+      return grantedNow(permits);
     }
-    rejections.increment();
+    observer.rejected(permits);
     return null;
   }
 
@@ -267,7 +284,7 @@ final class LocalSync {
       throw new InterruptedException();
     }
     if (takeFree(permits, "acquire")) {
-      return new LocalPermit(this, permits);
+      return grantedNow(permits);
     }
     return await(enqueue(new Node(permits, Thread.currentThread(), null)), false, 0L);
   }
@@ -278,10 +295,10 @@ final class LocalSync {
       throw new InterruptedException();
     }
     if (takeFree(permits, "tryAcquire")) {
-      return new LocalPermit(this, permits);
+      return grantedNow(permits);
     }
     if (timeoutNanos <= 0) {
-      rejections.increment();
+      observer.rejected(permits);
       return null;
     }
     long deadline = System.nanoTime() + timeoutNanos;
@@ -291,7 +308,7 @@ final class LocalSync {
   CompletableFuture<Permit> acquireAsync(int permits) {
     try {
       if (takeFree(permits, "acquireAsync")) {
-        return CompletableFuture.completedFuture(new LocalPermit(this, permits));
+        return CompletableFuture.completedFuture(grantedNow(permits));
       }
     } catch (SemaphoreClosedException closed) {
       return CompletableFuture.failedFuture(closed); // async callers get one channel
@@ -385,17 +402,18 @@ final class LocalSync {
     for (; ; ) {
       int status = node.status;
       if (status == GRANTED) {
-        return newGrantedPermit(node.permits);
+        return grantedAfterWait(node);
       }
       if (status != WAITING) {
+        observer.gaveUp(node, outcomeOf(node));
         throw failureOf(node, "acquire");
       }
       if (competes && head == node && takeAsHead(node)) {
-        return newGrantedPermit(node.permits);
+        return grantedAfterWait(node);
       }
       if (Thread.interrupted()) {
         if (abandon(node)) {
-          cancellations.increment();
+          observer.gaveUp(node, "interrupted");
           throw new InterruptedException();
         }
         // A grant or failure won the race; take it, and keep the interrupt for the caller.
@@ -409,7 +427,7 @@ final class LocalSync {
         remaining = deadline - now;
         if (remaining <= 0) {
           if (abandon(node)) {
-            timeouts.increment();
+            observer.gaveUp(node, "timeout");
             return null;
           }
           continue;
@@ -733,7 +751,6 @@ final class LocalSync {
   // ---------------------------------------------------------------- queue links (under lock)
 
   private void linkLast(Node node) {
-    node.enqueuedAt = fairness == Fairness.BOUNDED ? System.nanoTime() : 0L;
     Node last = tail;
     node.prev = last;
     if (last == null) {
@@ -743,6 +760,9 @@ final class LocalSync {
     }
     tail = node;
     queueLength++;
+    if (queueLength > peakWaiting) {
+      peakWaiting = queueLength;
+    }
   }
 
   private void unlink(Node node) {
@@ -809,12 +829,13 @@ final class LocalSync {
   void settle(Node node) {
     AcquireFuture future = node.future;
     if (node.status == GRANTED) {
-      LocalPermit permit = node.permit;
+      Permit permit = node.permit;
       if (permit == null) {
-        LocalPermit mine = new LocalPermit(this, node.permits);
-        permit = (LocalPermit) PERMIT.compareAndExchange(node, null, mine);
+        Permit mine = observer.newPermitFor(this, node.permits);
+        permit = (Permit) PERMIT.compareAndExchange(node, null, mine);
         if (permit == null) {
           permit = mine;
+          observer.grantedAfterWait(node, permit); // once: by whoever made the permit
         }
       }
       if (future.grant(permit)) {
@@ -822,15 +843,15 @@ final class LocalSync {
       } else if (future.isCompletedExceptionally() || future.getNow(null) != permit) {
         permit.close(); // the future was completed some other way first
       }
-    } else {
-      future.fail(failureOf(node, "acquireAsync"));
+    } else if (future.fail(failureOf(node, "acquireAsync"))) {
+      observer.gaveUp(node, outcomeOf(node));
     }
   }
 
   /** Called by an AcquireFuture that its caller completed or cancelled. */
   void withdraw(Node node) {
     if (abandon(node)) {
-      cancellations.increment();
+      observer.gaveUp(node, "cancelled");
     } else if (node.status != CANCELLED) {
       // Granted or failed under the lock already, and others may have seen it (the queue
       // shrank; a close found nothing to fail): deliver that outcome before the caller's own
@@ -841,10 +862,28 @@ final class LocalSync {
 
   // ---------------------------------------------------------------- helpers
 
-  /** A permit for a request that waited in the queue (the fast path counts its own grants). */
-  private Permit newGrantedPermit(int permits) {
+  /** A permit for a request granted at once; its grant was counted by the fast path's CAS. */
+  private Permit grantedNow(int permits) {
+    return observer.observeNow()
+        ? observer.grantedAtOnce(this, permits)
+        : new LocalPermit(this, permits);
+  }
+
+  /** A permit for a blocking request that waited in the queue. */
+  private Permit grantedAfterWait(Node node) {
     queuedGrants.increment();
-    return new LocalPermit(this, permits);
+    Permit permit = observer.newPermitFor(this, node.permits);
+    observer.grantedAfterWait(node, permit);
+    return permit;
+  }
+
+  private static String outcomeOf(Node node) {
+    return switch (node.status) {
+      case CLOSED_WHILE_WAITING -> "closed";
+      case TOO_LARGE -> "too large";
+      case CANCELLED -> "cancelled";
+      default -> "granted";
+    };
   }
 
   private RuntimeException failureOf(Node node, String operation) {
@@ -875,9 +914,10 @@ final class LocalSync {
     final Thread thread; // the blocked caller, or null for an async request
     final AcquireFuture future; // the async caller's future, or null for a blocking request
     volatile int status; // WAITING, then one final value, written under the lock
-    volatile LocalPermit permit; // a granted async node's permit, made once by whoever settles
+    volatile Permit permit; // a granted async node's permit, made once by whoever settles
     volatile int signalled; // barging modes: 1 once a release woke this head to compete
-    long enqueuedAt; // System.nanoTime() when queued, read by BOUNDED
+    final long enqueuedAt = System.nanoTime(); // for BOUNDED's bound and the wait statistics
+    final @Nullable AcquireEvent event; // JFR io.permits.Acquire, if enabled when it was made
     int assigned; // permits set aside for this node so far
     Node prev;
     Node next;
@@ -887,6 +927,13 @@ final class LocalSync {
       this.permits = permits;
       this.thread = thread;
       this.future = future;
+      AcquireEvent acquireEvent = new AcquireEvent();
+      if (acquireEvent.isEnabled()) {
+        acquireEvent.begin();
+        this.event = acquireEvent;
+      } else {
+        this.event = null;
+      }
     }
   }
 
@@ -938,7 +985,7 @@ final class LocalSync {
   static {
     try {
       STATE = MethodHandles.lookup().findVarHandle(LocalSync.class, "state", long.class);
-      PERMIT = MethodHandles.lookup().findVarHandle(Node.class, "permit", LocalPermit.class);
+      PERMIT = MethodHandles.lookup().findVarHandle(Node.class, "permit", Permit.class);
       SIGNALLED = MethodHandles.lookup().findVarHandle(Node.class, "signalled", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);

@@ -261,6 +261,17 @@ public interface Semaphore extends AutoCloseable {
   SemaphoreStats stats();
 
   /**
+   * The permits held now, oldest first: by whom, since when and, where the backend records it,
+   * acquired where. What {@code permits status} prints. A backend that does not track holders
+   * (for {@link LocalSemaphore}, unless built to) returns an empty list.
+   *
+   * @return a snapshot of the holders
+   */
+  default java.util.List<PermitHolder> holders() {
+    return java.util.List.of();
+  }
+
+  /**
    * Whether {@link #close()} was called.
    *
    * @return true once closed

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.permits.Permit;
 import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
+import io.permits.TimeSummary;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
@@ -18,7 +19,10 @@ public interface StatsContract extends SemaphoreFactory {
   @Test
   default void theStatsOfANewSemaphore() {
     Semaphore semaphore = semaphore(4);
-    assertThat(semaphore.stats()).isEqualTo(new SemaphoreStats(4, 4, 0, 0, 0, 0, 0, 0));
+    assertThat(semaphore.stats())
+        .isEqualTo(
+            new SemaphoreStats(
+                4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, TimeSummary.EMPTY, TimeSummary.EMPTY));
   }
 
   /**
@@ -67,8 +71,9 @@ public interface StatsContract extends SemaphoreFactory {
 
   /**
    * A scripted scenario produces exact totals: grants (each once, whatever its weight),
-   * rejections of untimed {@code tryAcquire}, timeouts of timed requests, cancellations by
-   * interrupt and by a cancelled future.
+   * rejections of untimed {@code tryAcquire}, timeouts of timed requests, cancellations of
+   * futures, interrupts, closes while waiting, the peak of the queue, and the waits of the
+   * requests that queued and were granted.
    *
    * @throws Exception if the backend throws where the contract says it must not
    */
@@ -91,21 +96,47 @@ public interface StatsContract extends SemaphoreFactory {
     Pending interrupted = Pending.acquire(semaphore, 1);
     Await.waiting(semaphore, 1);
     interrupted.interrupt();
-    assertThat(interrupted.failed()).isInstanceOf(InterruptedException.class); // cancellation 2
+    assertThat(interrupted.failed()).isInstanceOf(InterruptedException.class); // interrupt 1
 
     Pending patient = Pending.acquire(semaphore, 1);
     Await.waiting(semaphore, 1);
     one.close();
-    Permit third = patient.granted(); // grant 3
+    Permit third = patient.granted(); // grant 3, after a wait
 
-    assertThat(semaphore.stats()).isEqualTo(new SemaphoreStats(3, 0, 3, 0, 3, 2, 1, 2));
+    SemaphoreStats stats = semaphore.stats();
+    assertThat(stats.limit()).isEqualTo(3);
+    assertThat(stats.available()).isZero();
+    assertThat(stats.held()).isEqualTo(3);
+    assertThat(stats.waiting()).isZero();
+    assertThat(stats.peakWaiting()).as("peak waiting").isEqualTo(1);
+    assertThat(stats.grants()).as("grants").isEqualTo(3);
+    assertThat(stats.rejections()).as("rejections").isEqualTo(2);
+    assertThat(stats.timeouts()).as("timeouts").isEqualTo(1);
+    assertThat(stats.cancellations()).as("cancellations").isEqualTo(1);
+    assertThat(stats.interrupts()).as("interrupts").isEqualTo(1);
+    assertThat(stats.closedWhileWaiting()).as("closed while waiting").isZero();
+    assertThat(stats.leaks()).as("leaks").isZero();
+    assertThat(stats.waitTime().count()).as("waits that ended in a grant").isEqualTo(1);
+    assertThat(stats.waitTime().maxNanos())
+        .isPositive()
+        .isEqualTo(stats.waitTime().totalNanos());
 
+    CompletableFuture<Permit> queuedAgain = semaphore.acquireAsync();
+    Await.waiting(semaphore, 1);
     two.close();
+    Permit fourth = queuedAgain.join(); // grant 4: the waiter got the permits first
+    CompletableFuture<Permit> closedOn = semaphore.acquireAsync(3);
+    Await.waiting(semaphore, 1);
+    semaphore.close(); // closed while waiting 1
+    assertThat(closedOn).isCompletedExceptionally();
+    fourth.close();
     third.close();
     SemaphoreStats after = semaphore.stats();
     assertThat(after.available()).isEqualTo(3);
     assertThat(after.held()).isZero();
-    assertThat(after.grants()).isEqualTo(3);
+    assertThat(after.grants()).isEqualTo(4);
+    assertThat(after.closedWhileWaiting()).as("closed while waiting").isEqualTo(1);
+    assertThat(after.waitTime().count()).isEqualTo(2);
   }
 
   /**

@@ -1,0 +1,153 @@
+package io.permits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The listener SPI: every callback, in order, with its arguments; a throwing listener. */
+@Timeout(30)
+class ListenerTest {
+
+  /** Records each call as a line; durations as "0" or "+" (positive). */
+  static final class Recorder implements SemaphoreListener {
+    final List<String> calls = new CopyOnWriteArrayList<>();
+    final List<Semaphore> attached = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void attached(Semaphore semaphore) {
+      attached.add(semaphore);
+    }
+
+    @Override
+    public void acquired(String semaphore, int permits, long waitedNanos) {
+      calls.add("acquired " + semaphore + " " + permits + " waited " + sign(waitedNanos));
+    }
+
+    @Override
+    public void released(String semaphore, int permits, long heldNanos) {
+      calls.add("released " + semaphore + " " + permits + " held " + sign(heldNanos));
+    }
+
+    @Override
+    public void rejected(String semaphore, int permits) {
+      calls.add("rejected " + semaphore + " " + permits);
+    }
+
+    @Override
+    public void timedOut(String semaphore, int permits, long waitedNanos) {
+      calls.add("timedOut " + semaphore + " " + permits + " waited " + sign(waitedNanos));
+    }
+
+    @Override
+    public void cancelled(String semaphore, int permits, long waitedNanos) {
+      calls.add("cancelled " + semaphore + " " + permits + " waited " + sign(waitedNanos));
+    }
+
+    @Override
+    public void leaked(String semaphore, int permits, long heldNanos) {
+      calls.add("leaked " + semaphore + " " + permits);
+    }
+
+    private static String sign(long nanos) {
+      return nanos == 0 ? "0" : nanos > 0 ? "+" : "-";
+    }
+  }
+
+  @Test
+  void aScriptedScenarioCallsEachMethodInOrder() throws Exception {
+    Recorder recorder = new Recorder();
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder()
+            .name("db")
+            .limit(2)
+            .fairness(Fairness.STRICT)
+            .listener(recorder)
+            .build();
+    assertThat(recorder.attached).containsExactly(semaphore);
+
+    Permit two = semaphore.acquire(2);
+    assertThat(semaphore.tryAcquire()).isEmpty();
+    assertThat(semaphore.tryAcquire(Duration.ofMillis(1))).isEmpty();
+    CompletableFuture<Permit> cancelled = semaphore.acquireAsync();
+    assertThat(cancelled.cancel(false)).isTrue();
+    CompletableFuture<Permit> waiter = semaphore.acquireAsync();
+    two.close();
+    Permit one = waiter.join();
+    one.close();
+    one.close(); // a second close reports nothing
+
+    assertThat(recorder.calls)
+        .containsExactly(
+            "acquired db 2 waited 0",
+            "rejected db 1",
+            "timedOut db 1 waited +",
+            "cancelled db 1 waited +",
+            "released db 2 held +",
+            "acquired db 1 waited +",
+            "released db 1 held +");
+  }
+
+  @Test
+  void aListenerThatThrowsDoesNotBreakTheSemaphoreAndIsLoggedOnce() throws Exception {
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger("io.permits");
+    logger.addHandler(handler);
+    try {
+      Recorder after = new Recorder();
+      SemaphoreListener thrower =
+          new SemaphoreListener() {
+            @Override
+            public void acquired(String semaphore, int permits, long waitedNanos) {
+              throw new IllegalStateException("listener bug");
+            }
+
+            @Override
+            public void released(String semaphore, int permits, long heldNanos) {
+              throw new IllegalStateException("listener bug");
+            }
+          };
+      LocalSemaphore semaphore =
+          LocalSemaphore.builder().name("sturdy").limit(1).listener(thrower).listener(after).build();
+
+      for (int i = 0; i < 3; i++) {
+        try (Permit permit = semaphore.acquire()) {
+          assertThat(permit.isHeld()).isTrue();
+        }
+      }
+
+      assertThat(semaphore.available()).isEqualTo(1);
+      assertThat(semaphore.stats().grants()).isEqualTo(3);
+      assertThat(after.calls).as("a later listener still hears every event").hasSize(6);
+      assertThat(logged)
+          .singleElement()
+          .satisfies(
+              record -> {
+                assertThat(record.getMessage()).contains("'sturdy'").contains("logged once");
+                assertThat(record.getThrown()).hasMessage("listener bug");
+              });
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+}
