@@ -128,8 +128,7 @@ final class Observer {
     } else {
       event = null;
     }
-    Throwable site =
-        leakThresholdNanos > 0 ? new Throwable("permit acquired here, by " + threadName()) : null;
+    Throwable site = leakThresholdNanos > 0 ? acquireSite() : null;
     Holding holding = new Holding(this, sync, permits, System.nanoTime(), site, event);
     return new ObservedPermit(holding);
   }
@@ -327,8 +326,33 @@ final class Observer {
     }
   }
 
-  private static String threadName() {
-    return Thread.currentThread().getName();
+  /**
+   * The stack of the acquire that takes a permit, from the caller's first frame: the frames of
+   * the acquire's own machinery at its top (the observer, the engine, the facade) are dropped.
+   */
+  private static Throwable acquireSite() {
+    Throwable site = new Throwable("permit acquired here, by " + Thread.currentThread().getName());
+    StackTraceElement[] frames = site.getStackTrace();
+    int first = 0;
+    while (first < frames.length - 1 && isOwnFrame(frames[first])) {
+      first++;
+    }
+    site.setStackTrace(java.util.Arrays.copyOfRange(frames, first, frames.length));
+    return site;
+  }
+
+  private static final Set<String> OWN_CLASSES =
+      Set.of(
+          Observer.class.getName(),
+          LocalSync.class.getName(),
+          LocalSemaphore.class.getName(),
+          Semaphore.class.getName(),
+          AcquireFuture.class.getName());
+
+  private static boolean isOwnFrame(StackTraceElement frame) {
+    String className = frame.getClassName();
+    int nested = className.indexOf('$');
+    return OWN_CLASSES.contains(nested < 0 ? className : className.substring(0, nested));
   }
 
   /** Count, total and maximum of durations: striped adders, and a maximum raised by CAS. */
