@@ -1,19 +1,29 @@
 package io.permits;
 
-/** Formats nanoseconds for messages: "850 µs", "12.3 ms", "5.01 s". */
+import java.math.BigDecimal;
+import java.math.MathContext;
+
+/** Formats nanoseconds for messages, to three significant digits: "850 ns", "12.3 ms", "5.01 s". */
 final class Durations {
   private Durations() {}
+
+  private static final MathContext THREE_DIGITS = new MathContext(3);
 
   static String format(long nanos) {
     if (nanos < 1_000L) {
       return nanos + " ns";
     }
     if (nanos < 1_000_000L) {
-      return String.format(java.util.Locale.ROOT, "%.3g µs", nanos / 1e3);
+      return scaled(nanos, 3) + " µs";
     }
     if (nanos < 1_000_000_000L) {
-      return String.format(java.util.Locale.ROOT, "%.3g ms", nanos / 1e6);
+      return scaled(nanos, 6) + " ms";
     }
-    return String.format(java.util.Locale.ROOT, "%.3g s", nanos / 1e9);
+    return scaled(nanos, 9) + " s";
+  }
+
+  /** {@code nanos / 10^scale} to three significant digits, never in exponent form. */
+  private static String scaled(long nanos, int scale) {
+    return BigDecimal.valueOf(nanos, scale).round(THREE_DIGITS).toPlainString();
   }
 }

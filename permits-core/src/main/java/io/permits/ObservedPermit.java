@@ -1,9 +1,10 @@
 package io.permits;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -45,7 +46,7 @@ final class ObservedPermit implements Permit {
 
   @Override
   public boolean isHeld() {
-    return !holding.released.get();
+    return !holding.isReleased();
   }
 
   @Override
@@ -73,8 +74,8 @@ final class ObservedPermit implements Permit {
     final Thread thread;
     final @Nullable Throwable site;
     final @Nullable HoldEvent event;
-    final AtomicBoolean released = new AtomicBoolean();
-    final AtomicBoolean reported = new AtomicBoolean();
+    private volatile int released; // 0 while held; 1 once closed or cleaned (one winner, by CAS)
+    private volatile int reported; // 0, then 1 once reported as leaked (one report, by CAS)
     volatile @Nullable ScheduledFuture<?> leakCheck;
 
     Holding(
@@ -96,7 +97,7 @@ final class ObservedPermit implements Permit {
 
     /** The permit's close(): true if this call released it. */
     boolean release() {
-      if (released.get() || !released.compareAndSet(false, true)) {
+      if (released != 0 || !RELEASED.compareAndSet(this, 0, 1)) {
         return false;
       }
       long held = System.nanoTime() - grantedAt;
@@ -108,7 +109,7 @@ final class ObservedPermit implements Permit {
     /** The cleaner's action: the permit became unreachable, or close() cleaned it. */
     @Override
     public void run() {
-      if (released.get() || !released.compareAndSet(false, true)) {
+      if (released != 0 || !RELEASED.compareAndSet(this, 0, 1)) {
         return; // closed: nothing to do
       }
       long held = System.nanoTime() - grantedAt;
@@ -117,6 +118,28 @@ final class ObservedPermit implements Permit {
         sync.release(permits);
       }
       observer.unreachableWhileHeld(this, held); // last: whoever reads the report sees it done
+    }
+
+    boolean isReleased() {
+      return released != 0;
+    }
+
+    /** True for the one caller that reports this permit as leaked. */
+    boolean claimReport() {
+      return reported == 0 && REPORTED.compareAndSet(this, 0, 1);
+    }
+
+    private static final VarHandle RELEASED;
+    private static final VarHandle REPORTED;
+
+    static {
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        RELEASED = lookup.findVarHandle(Holding.class, "released", int.class);
+        REPORTED = lookup.findVarHandle(Holding.class, "reported", int.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
     }
 
     PermitHolder describe() {

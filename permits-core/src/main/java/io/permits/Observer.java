@@ -242,7 +242,7 @@ final class Observer {
   }
 
   private void heldPastThreshold(Holding holding) {
-    if (holding.released.get() || !holding.reported.compareAndSet(false, true)) {
+    if (holding.isReleased() || !holding.claimReport()) {
       return;
     }
     long held = System.nanoTime() - holding.grantedAt;
@@ -267,7 +267,7 @@ final class Observer {
     if (check != null) {
       check.cancel(false);
     }
-    if (holding.reported.compareAndSet(false, true)) {
+    if (holding.claimReport()) {
       leaked(holding, held); // once per permit, whether by the threshold or here
     }
     LOG.log(

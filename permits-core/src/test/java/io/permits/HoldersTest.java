@@ -70,6 +70,20 @@ class HoldersTest {
   }
 
   @Test
+  void holdersAreListedOldestFirst() throws Exception {
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(10).trackHolders(true).build();
+    java.util.List<Permit> held = new java.util.ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      held.add(semaphore.acquire(1));
+    }
+    assertThat(semaphore.holders())
+        .hasSize(10)
+        .isSortedAccordingTo(java.util.Comparator.comparing(PermitHolder::since));
+    held.forEach(Permit::close);
+    assertThat(semaphore.holders()).isEmpty();
+  }
+
+  @Test
   void untrackedSemaphoresListNoHolders() throws Exception {
     LocalSemaphore semaphore = Semaphore.of(2);
     try (Permit permit = semaphore.acquire()) {
