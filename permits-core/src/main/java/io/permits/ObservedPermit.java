@@ -143,7 +143,8 @@ final class ObservedPermit implements Permit {
     }
 
     PermitHolder describe() {
-      return new PermitHolder(permits, thread.getName(), thread.threadId(), since, site);
+      return new PermitHolder(
+          permits, thread.getName(), thread.threadId(), since, Observer.trimmedSite(site));
     }
   }
 }
