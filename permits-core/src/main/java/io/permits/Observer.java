@@ -216,13 +216,7 @@ final class Observer {
   // ---------------------------------------------------------------- releases and leaks
 
   void released(Holding holding, long held) {
-    if (holders != null) {
-      holders.remove(holding);
-    }
-    var check = holding.leakCheck;
-    if (check != null) {
-      check.cancel(false);
-    }
+    forget(holding);
     if (recordHoldTimes) {
       holdTime.record(held);
     }
@@ -241,6 +235,17 @@ final class Observer {
       } catch (RuntimeException e) {
         listenerFailed(e);
       }
+    }
+  }
+
+  /** The permit is no longer held: off the holder list, its leak check cancelled. */
+  private void forget(Holding holding) {
+    if (holders != null) {
+      holders.remove(holding);
+    }
+    var check = holding.leakCheck;
+    if (check != null) {
+      check.cancel(false);
     }
   }
 
@@ -263,13 +268,7 @@ final class Observer {
   }
 
   void unreachableWhileHeld(Holding holding, long held) {
-    if (holders != null) {
-      holders.remove(holding);
-    }
-    var check = holding.leakCheck;
-    if (check != null) {
-      check.cancel(false);
-    }
+    forget(holding);
     if (holding.claimReport()) {
       leaked(holding, held); // once per permit, whether by the threshold or here
     }

@@ -217,19 +217,7 @@ class ListenerTest {
   @Test
   void aListenerThatThrowsDoesNotBreakTheSemaphoreAndIsLoggedOnce() throws Exception {
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
-    Handler handler =
-        new Handler() {
-          @Override
-          public void publish(LogRecord record) {
-            logged.add(record);
-          }
-
-          @Override
-          public void flush() {}
-
-          @Override
-          public void close() {}
-        };
+    Handler handler = capture(logged, new CountDownLatch(1));
     Logger logger = Logger.getLogger("io.permits");
     logger.addHandler(handler);
     try {
