@@ -43,4 +43,16 @@ public interface SemaphoreFactory {
    * @return true for a strictly ordered backend
    */
   boolean strictOrder();
+
+  /**
+   * The size of the load tests (10,000 virtual threads cycling through 100 permits, say), as a
+   * share of their full size: 1 for a backend in memory. A backend whose every operation costs
+   * I/O (a file lock, a network round trip) returns less, so the suite stays within its time
+   * limits; the assertions are the same at any size.
+   *
+   * @return a factor in (0, 1]
+   */
+  default double loadScale() {
+    return 1.0;
+  }
 }

@@ -94,8 +94,8 @@ public interface VirtualThreadContract extends SemaphoreFactory {
   @Test
   default void manyVirtualThreadsCycleThroughFewPermitsWithoutALostWakeUp() throws Exception {
     int permits = 100;
-    int threads = 10_000;
-    int rounds = 100;
+    int threads = Math.max(100, (int) (10_000 * loadScale()));
+    int rounds = Math.max(10, (int) (100 * loadScale()));
     Semaphore semaphore = semaphore(permits);
     AtomicInteger inside = new AtomicInteger();
     AtomicInteger mostInside = new AtomicInteger();

@@ -1,0 +1,165 @@
+package io.permits.file;
+
+import io.permits.Permit;
+import io.permits.SemaphoreClosedException;
+import io.permits.file.SlotTable.Attempt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An asynchronous request of a {@link FileSemaphore}: first the gate's future, then slots,
+ * polled for on a timer without a thread waiting.
+ *
+ * <p>Implementation notes. Every step that touches the file or this request's state (an
+ * attempt, the withdrawal after a cancel or a failure) runs as an operation on the file's one
+ * I/O thread, so the steps are serialized without a lock: an attempt first checks whether the
+ * request is still open, and a cancel's clean-up, queued after any attempt in flight, sees
+ * what that attempt did. The result is completed on a new virtual thread, never on the I/O
+ * thread (a caller's continuation may close a permit, which needs the I/O thread) and never
+ * under a lock. If a cancel wins the race with a grant, completing fails and the permit just
+ * made is closed, so exactly one of the two takes effect.
+ */
+final class AsyncSlotRequest {
+
+  private static final ScheduledExecutorService TIMER =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("permits-file-poll").factory());
+
+  private final FileSemaphore semaphore;
+  private final SlotFile file;
+  private final SlotRecord request;
+  private final CompletableFuture<Permit> result = new CompletableFuture<>();
+  private final Polling polling = new Polling();
+  private final Runnable wake = this::attempt;
+
+  // state below: read and written on the file's I/O thread only, except gatePermit (volatile)
+  private volatile @Nullable Permit gatePermit;
+  private int waiter = -1;
+  private boolean finished;
+
+  /** Takes over one use of {@code file}. */
+  private AsyncSlotRequest(FileSemaphore semaphore, SlotFile file, SlotRecord request) {
+    this.semaphore = semaphore;
+    this.file = file;
+    this.request = request;
+  }
+
+  static CompletableFuture<Permit> start(
+      FileSemaphore semaphore,
+      SlotFile file,
+      SlotRecord request,
+      CompletableFuture<Permit> gateFuture) {
+    AsyncSlotRequest started = new AsyncSlotRequest(semaphore, file, request);
+    // completed by anyone (a cancel, orTimeout, the caller's own complete): withdraw; after
+    // this request's own grant, finish() finds it finished and does nothing
+    started.result.whenComplete(
+        (permit, failure) -> {
+          gateFuture.cancel(false);
+          started.finish();
+        });
+    gateFuture.whenComplete(started::gateDone);
+    return started.result;
+  }
+
+  private void gateDone(@Nullable Permit permit, @Nullable Throwable failure) {
+    if (failure != null) {
+      fail(unwrap(failure));
+      return;
+    }
+    gatePermit = permit;
+    if (result.isDone()) {
+      permit.close(); // the withdrawal may have run before the gate permit came
+      finish();
+      return;
+    }
+    file.onRelease(wake);
+    semaphore.addLocalWaiter(wake);
+    attempt();
+  }
+
+  private void attempt() {
+    file.submit(
+        table -> {
+          if (finished || result.isDone()) {
+            return null;
+          }
+          Attempt attempt = table.tryGrant(request.permits(), request, waiter, true);
+          if (attempt.granted()) {
+            waiter = -1;
+            finished = true;
+            stopListening();
+            Permit permit = new FilePermit(gatePermit, file, attempt.slots());
+            completeLater(permit);
+            return null;
+          }
+          waiter = attempt.waiter();
+          semaphore.adoptLimit(attempt.limit());
+          if (request.permits() > attempt.limit()) {
+            fail(semaphore.impossible(request.permits(), attempt.limit()));
+          } else if (semaphore.isClosed()) {
+            fail(
+                new SemaphoreClosedException(
+                    "acquireAsync on semaphore '" + semaphore.name() + "', which is closed"));
+          } else {
+            TIMER.schedule(this::attempt, polling.next(), TimeUnit.NANOSECONDS);
+          }
+          return null;
+        });
+  }
+
+  /** Completes the result on a virtual thread; a cancel that got there first closes it. */
+  private void completeLater(Permit permit) {
+    Thread.startVirtualThread(
+        () -> {
+          if (!result.complete(permit)) {
+            permit.close();
+          }
+        });
+  }
+
+  private void fail(Throwable failure) {
+    Thread.startVirtualThread(
+        () -> {
+          result.completeExceptionally(failure);
+          finish();
+        });
+  }
+
+  /** Withdraws the request: the waiter registration, the gate permit and the use of the file. */
+  private void finish() {
+    file.submit(
+        table -> {
+          if (finished) {
+            return null;
+          }
+          finished = true;
+          stopListening();
+          if (waiter >= 0) {
+            table.withdraw(waiter);
+            waiter = -1;
+          }
+          Permit gate = gatePermit;
+          if (gate != null) {
+            Thread.startVirtualThread(gate::close); // may wake gate waiters: not on this thread
+          }
+          Thread.startVirtualThread(file::close);
+          return null;
+        });
+  }
+
+  private void stopListening() {
+    file.removeReleaseListener(wake);
+    semaphore.removeLocalWaiter(wake);
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    if (failure instanceof CompletionException && failure.getCause() != null) {
+      return failure.getCause();
+    }
+    return failure;
+  }
+}

@@ -1,0 +1,615 @@
+package io.permits.file;
+
+import io.permits.Fairness;
+import io.permits.HolderProcess;
+import io.permits.LocalSemaphore;
+import io.permits.Permit;
+import io.permits.PermitHolder;
+import io.permits.Semaphore;
+import io.permits.SemaphoreStats;
+import io.permits.file.SlotTable.Attempt;
+import io.permits.file.SlotTable.Counts;
+import io.permits.file.SlotTable.Listing;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A semaphore shared by every process on this host that opens the same directory and name:
+ * at most {@link #limit()} permits are held at once, across all of them. A process that dies,
+ * even by {@code kill -9}, gives its permits back at once, because they are held through the
+ * operating system's file locks.
+ *
+ * <pre>{@code
+ * // at most 4 transcodes at once, whichever processes run them
+ * try (FileSemaphore transcodes = FileSemaphore.open(FileSemaphore.defaultDirectory(), "ffmpeg", 4);
+ *     Permit permit = transcodes.acquire()) {
+ *   transcode(file);
+ * }
+ * }</pre>
+ *
+ * <p>Everything {@link Semaphore} promises holds, with these differences:
+ *
+ * <ul>
+ *   <li>Order: within this JVM, requests queue in an in-process {@link LocalSemaphore} (the
+ *       gate) with the {@linkplain Builder#fairness fairness} chosen. Across processes, a
+ *       request that has to wait registers in the file, and permits go to registered requests
+ *       in arrival order (a large request is not overtaken; a newcomer does not take permits
+ *       that an earlier waiter needs). A waiting process that stops polling for two seconds
+ *       (stopped with {@code SIGSTOP}, say) is passed over until it polls again.
+ *   <li>Waiting for another process is polling: 1 ms doubling to 25 ms between attempts, so a
+ *       permit freed elsewhere is taken within about 25 ms; within the JVM, a release wakes
+ *       the waiters at once.
+ *   <li>The limit is recorded in the file. Opening with another limit fails with {@link
+ *       LimitMismatchException} unless {@link Builder#changeLimit(boolean) changeLimit(true)};
+ *       {@link #setLimit} changes it for every process (each sees it at its next attempt).
+ *   <li>{@link #holders()} lists the holders of every process: pid, host, command, since.
+ *   <li>{@link #available()}, {@link #waiting()} and {@link #limit()} read the file (a few
+ *       microseconds each).
+ * </ul>
+ *
+ * <p>The file ({@code NAME.permits}) must stay where it is while the semaphore is in use: a
+ * process that opens a new file of the same name after it was deleted shares nothing with those
+ * holding the old one. The default directory ({@link #defaultDirectory()}) is per user and is
+ * created with owner-only permissions.
+ *
+ * <p>Implementation notes. A permit is a slot; a slot is held by an exclusive lock on one byte
+ * of the file (see {@link SlotTable} for the grant algorithm under the file's mutex, and {@link
+ * SlotFile} for why all file operations run on one I/O thread per file). A request first takes
+ * permits of the gate (so threads of this JVM queue, time out, cancel and get interrupted in
+ * memory, with the core's guarantees), then slots; a permit lets go of its slots before its
+ * gate permits, so this JVM never holds more slots than gate permits, and a gate grant finds
+ * free slots unless another process or semaphore object holds them.
+ */
+public final class FileSemaphore implements Semaphore {
+
+  private static final AtomicLong REQUEST_IDS = new AtomicLong();
+
+  private final String name;
+  private final Path directory;
+  private final Path path;
+  private final Set<PosixFilePermission> permissions;
+  private final String command;
+  private final LocalSemaphore gate;
+  private final SlotFile own;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Set<Runnable> localWaiters = ConcurrentHashMap.newKeySet();
+
+  private FileSemaphore(Builder builder, Path directory, SlotFile own, int limit) {
+    this.name = builder.name;
+    this.directory = directory;
+    this.path = own.path();
+    this.permissions = builder.permissions;
+    this.command = builder.command;
+    this.own = own;
+    this.gate =
+        LocalSemaphore.builder().name(name).limit(limit).fairness(builder.fairness).build();
+  }
+
+  /**
+   * Opens (creating it if needed) the semaphore {@code name} in {@code directory}.
+   *
+   * @param directory where the semaphore's file lives; created owner-only if missing
+   * @param name the semaphore's name: letters, digits, '.', '_' and '-'
+   * @param limit the number of permits; must match the one recorded if the file exists
+   * @return the semaphore; close it when done
+   * @throws LimitMismatchException if the file records another limit
+   * @throws IllegalArgumentException if the name or limit is bad
+   */
+  public static FileSemaphore open(Path directory, String name, int limit) {
+    return builder(name).directory(directory).limit(limit).build();
+  }
+
+  /**
+   * Starts building a file semaphore.
+   *
+   * @param name the semaphore's name: 1 to 128 letters, digits, '.', '_' or '-', not starting
+   *     with '.' or '-'
+   * @return a builder
+   * @throws IllegalArgumentException if the name is bad
+   */
+  public static Builder builder(String name) {
+    return new Builder(SemaphoreFiles.checkName(name));
+  }
+
+  /**
+   * The directory used when none is given: {@code $XDG_RUNTIME_DIR/permits} if that variable
+   * names a directory, else {@code permits-<user>} in the temporary directory.
+   *
+   * @return the default directory (it may not exist yet)
+   */
+  public static Path defaultDirectory() {
+    return SemaphoreFiles.defaultDirectory();
+  }
+
+  /**
+   * Who holds and who waits for the semaphore {@code name} in {@code directory}, read without
+   * opening it as a semaphore (no limit needed).
+   *
+   * @param directory the directory
+   * @param name the semaphore's name
+   * @return its state now
+   * @throws NoSuchSemaphoreException if there is no such semaphore
+   */
+  public static FileSemaphoreStatus status(Path directory, String name) {
+    SemaphoreFiles.checkName(name);
+    Path file = SemaphoreFiles.fileOf(directory, name);
+    if (!Files.exists(file)) {
+      throw new NoSuchSemaphoreException(name, directory);
+    }
+    SlotFile slots = SlotFile.open(file, ownerOnly());
+    try {
+      Listing listing = slots.call(SlotTable::listing);
+      if (listing.limit() == 0) {
+        throw new NoSuchSemaphoreException(name, directory);
+      }
+      return new FileSemaphoreStatus(
+          name,
+          listing.limit(),
+          toHolders(listing.holders()),
+          toHolders(listing.waiters()));
+    } finally {
+      slots.close();
+    }
+  }
+
+  /**
+   * The state of every semaphore in {@code directory}, by name.
+   *
+   * @param directory the directory (missing: none)
+   * @return the states, sorted by name
+   */
+  public static List<FileSemaphoreStatus> statusAll(Path directory) {
+    List<FileSemaphoreStatus> all = new ArrayList<>();
+    for (String name : SemaphoreFiles.names(directory)) {
+      try {
+        all.add(status(directory, name));
+      } catch (NoSuchSemaphoreException vanished) {
+        // deleted or never initialized since the listing
+      }
+    }
+    return all;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The directory of the semaphore's file.
+   *
+   * @return the directory (its real path)
+   */
+  public Path directory() {
+    return directory;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read from the file: another process may have changed it.
+   */
+  @Override
+  public int limit() {
+    int limit = counts().limit();
+    adoptLimit(limit);
+    return limit;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Permits free across all processes (and free for this semaphore's own queue).
+   */
+  @Override
+  public int available() {
+    return available(counts());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>This semaphore's queued requests plus the requests of every process registered as
+   * waiting for another process in the file.
+   */
+  @Override
+  public int waiting() {
+    return gate.waiting() + counts().waiting();
+  }
+
+  @Override
+  public Permit acquire(int permits) throws InterruptedException {
+    Permit gatePermit = gate.acquire(permits);
+    return slotsFor(gatePermit, false, 0);
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits) {
+    Optional<Permit> gatePermit = gate.tryAcquire(permits);
+    if (gatePermit.isEmpty()) {
+      return Optional.empty();
+    }
+    SlotFile file = SlotFile.open(path, permissions);
+    boolean handedOver = false;
+    try {
+      SlotRecord request = request(permits);
+      Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
+      adoptLimit(attempt.limit());
+      if (!attempt.granted()) {
+        return Optional.empty();
+      }
+      handedOver = true;
+      return Optional.of(new FilePermit(gatePermit.get(), file, attempt.slots()));
+    } finally {
+      if (!handedOver) {
+        gatePermit.get().close();
+        file.close();
+      }
+    }
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + saturatedNanos(timeout);
+    Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
+    if (gatePermit.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(slotsFor(gatePermit.get(), true, deadline));
+  }
+
+  @Override
+  public CompletableFuture<Permit> acquireAsync(int permits) {
+    CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
+    if (gateFuture.isCompletedExceptionally()) {
+      return gateFuture; // closed: fail at once, as the gate does
+    }
+    return AsyncSlotRequest.start(
+        this, SlotFile.open(path, permissions), request(permits), gateFuture);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Changes the limit recorded in the file, for every process; each sees it at its next
+   * attempt. After a shrink, slots above the new limit stay held until their holders let go, and
+   * no grant anywhere takes the total over the new limit.
+   */
+  @Override
+  public void setLimit(int limit) {
+    checkLimit(limit);
+    SlotFile file = SlotFile.open(path, permissions);
+    try {
+      file.call(table -> table.changeLimit(limit));
+    } finally {
+      file.close();
+    }
+    gate.setLimit(limit);
+    localWaiters.forEach(Runnable::run);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Limit, available, held and waiting are read from the file (all processes); the totals
+   * (grants, timeouts, wait and hold times…) are this semaphore's own.
+   */
+  @Override
+  public SemaphoreStats stats() {
+    SemaphoreStats local = gate.stats();
+    Counts counts = counts();
+    return new SemaphoreStats(
+        counts.limit(),
+        available(counts),
+        counts.held(),
+        local.waiting() + counts.waiting(),
+        local.peakWaiting(),
+        local.grants(),
+        local.rejections(),
+        local.timeouts(),
+        local.cancellations(),
+        local.interrupts(),
+        local.closedWhileWaiting(),
+        local.leaks(),
+        local.waitTime(),
+        local.holdTime());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The holders in every process sharing the semaphore, oldest first, each with its {@link
+   * PermitHolder#process() process}: pid, host and command line (what {@code permits run} runs,
+   * or the JVM's command line, or what {@link Builder#command(String)} set).
+   */
+  @Override
+  public List<PermitHolder> holders() {
+    SlotFile file = SlotFile.open(path, permissions);
+    try {
+      return toHolders(file.call(SlotTable::listing).holders());
+    } finally {
+      file.close();
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Closes this semaphore object only: other processes, and other {@code FileSemaphore}
+   * objects on the same file, go on.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    gate.close();
+    localWaiters.forEach(Runnable::run);
+    own.close();
+  }
+
+  @Override
+  public String toString() {
+    return "FileSemaphore[" + name + " in " + directory + ", " + gate.fairness() + "]";
+  }
+
+  // ---- for the waits
+
+  void addLocalWaiter(Runnable wake) {
+    localWaiters.add(wake);
+  }
+
+  void removeLocalWaiter(Runnable wake) {
+    localWaiters.remove(wake);
+  }
+
+  /** Follows a limit another process set. */
+  void adoptLimit(int limit) {
+    if (limit >= 1 && limit != gate.limit() && !gate.isClosed()) {
+      gate.setLimit(limit);
+    }
+  }
+
+  IllegalArgumentException impossible(int permits, int limit) {
+    return new IllegalArgumentException(
+        "a request for "
+            + permits
+            + " permits can never be granted: the limit of semaphore '"
+            + name
+            + "' is now "
+            + limit);
+  }
+
+  // ---- internals
+
+  private Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
+      throws InterruptedException {
+    SlotFile file = SlotFile.open(path, permissions);
+    boolean handedOver = false;
+    try {
+      int[] slots = SlotWait.await(this, file, request(gatePermit.permits()), timed, deadline);
+      if (slots == null) {
+        return null;
+      }
+      handedOver = true;
+      return new FilePermit(gatePermit, file, slots);
+    } finally {
+      if (!handedOver) {
+        gatePermit.close();
+        file.close();
+      }
+    }
+  }
+
+  private SlotRecord request(int permits) {
+    Thread thread = Thread.currentThread();
+    Instant now = Instant.now();
+    return new SlotRecord(
+        false,
+        permits,
+        ThisProcess.PID,
+        REQUEST_IDS.incrementAndGet(),
+        now,
+        now.toEpochMilli(),
+        thread.threadId(),
+        ThisProcess.host(),
+        thread.getName(),
+        command == null ? ThisProcess.command() : command);
+  }
+
+  private Counts counts() {
+    SlotFile file = SlotFile.open(path, permissions);
+    try {
+      return file.call(SlotTable::counts);
+    } finally {
+      file.close();
+    }
+  }
+
+  private int available(Counts counts) {
+    return Math.max(0, Math.min(gate.available(), counts.limit() - counts.held()));
+  }
+
+  private static List<PermitHolder> toHolders(List<SlotRecord> records) {
+    Map<String, PermitHolder> byRequest = new LinkedHashMap<>();
+    for (SlotRecord record : records) {
+      byRequest.computeIfAbsent(
+          record.pid() + "/" + record.requestId(),
+          key ->
+              new PermitHolder(
+                  record.permits(),
+                  record.thread(),
+                  record.threadId(),
+                  record.since(),
+                  null,
+                  new HolderProcess(
+                      record.pid(),
+                      record.host(),
+                      Optional.of(record.command()).filter(c -> !c.isEmpty()))));
+    }
+    List<PermitHolder> holders = new ArrayList<>(byRequest.values());
+    holders.sort(Comparator.comparing(PermitHolder::since));
+    return holders;
+  }
+
+  private static long saturatedNanos(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    try {
+      return Math.max(0, timeout.toNanos());
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE / 2;
+    }
+  }
+
+  private static void checkLimit(int limit) {
+    if (limit < 1 || limit > SlotLayout.MAX_LIMIT) {
+      throw new IllegalArgumentException(
+          "limit must be between 1 and " + SlotLayout.MAX_LIMIT + ", was " + limit);
+    }
+  }
+
+  private static Set<PosixFilePermission> ownerOnly() {
+    return EnumSet.copyOf(PosixFilePermissions.fromString("rw-------"));
+  }
+
+  /**
+   * Builds a {@link FileSemaphore}. {@link #limit(int)} is required; the rest has defaults.
+   * Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private Path directory;
+    private int limit;
+    private boolean changeLimit;
+    private Fairness fairness = Fairness.BOUNDED;
+    private String command;
+    private Set<PosixFilePermission> permissions = ownerOnly();
+
+    private Builder(String name) {
+      this.name = name;
+    }
+
+    /**
+     * Where the semaphore's file lives; default {@link FileSemaphore#defaultDirectory()}.
+     * Created (with parents) if missing, with the {@linkplain #permissions permissions} plus
+     * the matching execute bits.
+     *
+     * @param directory the directory
+     * @return this builder
+     */
+    public Builder directory(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * The number of permits, 1 to 65,536; required.
+     *
+     * @param limit the limit
+     * @return this builder
+     */
+    public Builder limit(int limit) {
+      checkLimit(limit);
+      this.limit = limit;
+      return this;
+    }
+
+    /**
+     * Whether opening with a limit other than the recorded one changes it (true) or fails with
+     * {@link LimitMismatchException} (false, the default).
+     *
+     * @param change whether to change the recorded limit
+     * @return this builder
+     */
+    public Builder changeLimit(boolean change) {
+      this.changeLimit = change;
+      return this;
+    }
+
+    /**
+     * How this JVM's own requests queue for the semaphore (see {@link Fairness}); default
+     * {@link Fairness#BOUNDED}, as for {@link LocalSemaphore}. Across processes the order is
+     * arrival order whatever this says.
+     *
+     * @param fairness the in-process fairness
+     * @return this builder
+     */
+    public Builder fairness(Fairness fairness) {
+      this.fairness = Objects.requireNonNull(fairness, "fairness");
+      return this;
+    }
+
+    /**
+     * What {@link FileSemaphore#holders()} and {@code permits status} show as this process's
+     * command; default the JVM's command line. {@code permits run} sets the command it runs.
+     *
+     * @param command the description
+     * @return this builder
+     */
+    public Builder command(String command) {
+      this.command = Objects.requireNonNull(command, "command");
+      return this;
+    }
+
+    /**
+     * The permissions of the file and, if this creates it, of the directory (plus execute
+     * bits); default owner read and write only ({@code rw-------}). Give group permissions to
+     * share a semaphore between the users of a group, in a directory they can all reach.
+     *
+     * @param permissions the file permissions
+     * @return this builder
+     */
+    public Builder permissions(Set<PosixFilePermission> permissions) {
+      Objects.requireNonNull(permissions, "permissions");
+      this.permissions = permissions.isEmpty() ? ownerOnly() : EnumSet.copyOf(permissions);
+      return this;
+    }
+
+    /**
+     * Opens the semaphore, creating its directory and file if missing.
+     *
+     * @return the semaphore
+     * @throws IllegalStateException if no limit was given
+     * @throws LimitMismatchException if the file records another limit and {@link
+     *     #changeLimit(boolean)} is false
+     * @throws java.io.UncheckedIOException if the directory or file cannot be created or opened
+     */
+    public FileSemaphore build() {
+      if (limit == 0) {
+        throw new IllegalStateException("limit(…) is required for semaphore '" + name + "'");
+      }
+      Path dir = directory != null ? directory : defaultDirectory();
+      Path real = SemaphoreFiles.ensureDirectory(dir, permissions, directory == null);
+      SlotFile own = SlotFile.open(SemaphoreFiles.fileOf(real, name), permissions);
+      try {
+        int recorded = own.call(table -> table.open(name, limit, changeLimit)).limit();
+        return new FileSemaphore(this, real, own, recorded);
+      } catch (RuntimeException failure) {
+        own.close();
+        throw failure;
+      }
+    }
+  }
+}

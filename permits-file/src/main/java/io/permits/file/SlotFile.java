@@ -1,0 +1,208 @@
+package io.permits.file;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One open semaphore file in this JVM, shared by every {@link FileSemaphore} and permit on it.
+ *
+ * <p>Implementation notes. Two JVM-wide facts shape this class. First, Java's file locks belong
+ * to the JVM, and on Linux closing any channel on a file drops every lock the JVM holds on it;
+ * so each file has exactly one channel here, kept in a registry by real path and closed only
+ * when the last user (semaphore, request or permit) lets go. Second, a {@link FileChannel} is
+ * an interruptible channel: a thread interrupted during any operation on it closes it, which
+ * would drop every lock. So no caller's thread touches the channel: each operation runs on the
+ * file's own I/O thread (a platform daemon thread that nothing interrupts), and the caller waits
+ * for the result without being interruptible (the operations take microseconds; an interrupt
+ * that arrives meanwhile stays set for the caller to act on). The I/O thread also serializes
+ * this JVM's use of the lock maps in {@link SlotTable}.
+ *
+ * <p>Local wake-ups: when this JVM lets go of slots, every local waiter registered with {@link
+ * #onRelease} is told at once, so waiters in the same JVM do not wait for their next poll.
+ */
+final class SlotFile {
+
+  private static final ReentrantLock REGISTRY_LOCK = new ReentrantLock();
+  private static final Map<Path, SlotFile> REGISTRY = new HashMap<>();
+
+  private final Path file;
+  private final FileChannel channel;
+  private final SlotTable table;
+  private final ExecutorService io;
+  private final Set<Runnable> releaseListeners = ConcurrentHashMap.newKeySet();
+  private int users; // guarded by REGISTRY_LOCK
+
+  private SlotFile(Path file, FileChannel channel) {
+    this.file = file;
+    this.channel = channel;
+    this.table = new SlotTable(channel, file);
+    this.io =
+        Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("permits-file " + file.getFileName()).factory());
+  }
+
+  /**
+   * Opens the file (creating it with {@code permissions} if needed; the directory must exist), or takes another use of the one
+   * already open. Each call must be paired with one {@link #close()}.
+   */
+  static SlotFile open(Path file, Set<PosixFilePermission> permissions) {
+    Path key = file.toAbsolutePath().normalize();
+    REGISTRY_LOCK.lock();
+    try {
+      SlotFile open = REGISTRY.get(key);
+      if (open == null) {
+        open = new SlotFile(key, openChannel(key, permissions));
+        REGISTRY.put(key, open);
+      }
+      open.users++;
+      return open;
+    } finally {
+      REGISTRY_LOCK.unlock();
+    }
+  }
+
+  /** Takes one more use of this open file (for a request or a permit). */
+  SlotFile retain() {
+    REGISTRY_LOCK.lock();
+    try {
+      if (users == 0) {
+        throw new IllegalStateException("semaphore file " + file + " is already closed");
+      }
+      users++;
+      return this;
+    } finally {
+      REGISTRY_LOCK.unlock();
+    }
+  }
+
+  /** Gives back one use; the last closes the channel and stops the I/O thread. */
+  void close() {
+    REGISTRY_LOCK.lock();
+    try {
+      if (--users > 0) {
+        return;
+      }
+      REGISTRY.remove(file);
+    } finally {
+      REGISTRY_LOCK.unlock();
+    }
+    io.shutdown();
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // nothing is held any more; the descriptor is gone either way
+    }
+  }
+
+  Path path() {
+    return file;
+  }
+
+  /** Runs an operation on the file's I/O thread and waits for it, not interruptibly. */
+  <T> T call(TableOperation<T> operation) {
+    CompletableFuture<T> result = submit(operation);
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return result.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          throw rethrow(e.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Runs an operation on the file's I/O thread; the future completes on that thread. */
+  <T> CompletableFuture<T> submit(TableOperation<T> operation) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    try {
+      io.execute(
+          () -> {
+            try {
+              result.complete(operation.apply(table));
+            } catch (Throwable failure) {
+              result.completeExceptionally(failure);
+            }
+          });
+    } catch (RejectedExecutionException closed) {
+      result.completeExceptionally(
+          new IllegalStateException("semaphore file " + file + " is closed in this JVM", closed));
+    }
+    return result;
+  }
+
+  /** Lets go of slots, then tells the local waiters. */
+  void release(int[] slots) {
+    call(
+        table -> {
+          table.release(slots);
+          return null;
+        });
+    releaseListeners.forEach(Runnable::run);
+  }
+
+  void onRelease(Runnable listener) {
+    releaseListeners.add(listener);
+  }
+
+  void removeReleaseListener(Runnable listener) {
+    releaseListeners.remove(listener);
+  }
+
+  /** An operation on the table, run on the I/O thread. */
+  @FunctionalInterface
+  interface TableOperation<T> {
+    T apply(SlotTable table) throws IOException;
+  }
+
+  private RuntimeException rethrow(Throwable failure) {
+    if (failure instanceof IOException io) {
+      return SlotTable.unchecked(file, io);
+    }
+    if (failure instanceof RuntimeException runtime) {
+      return runtime;
+    }
+    if (failure instanceof Error error) {
+      throw error;
+    }
+    return new IllegalStateException(failure);
+  }
+
+  private static FileChannel openChannel(Path file, Set<PosixFilePermission> permissions) {
+    try {
+      try {
+        return FileChannel.open(
+            file,
+            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            PosixFilePermissions.asFileAttribute(permissions));
+      } catch (java.nio.file.FileAlreadyExistsException exists) {
+        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      }
+    } catch (IOException failure) {
+      throw new UncheckedIOException(
+          "cannot open semaphore file " + file + ": " + failure, failure);
+    }
+  }
+}

@@ -1,0 +1,391 @@
+package io.permits.file;
+
+import io.permits.file.SlotLayout.Header;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The operations on one semaphore file, each done under the file's mutex. Called only from the
+ * file's I/O thread ({@link SlotFile}), so the maps of locks this JVM holds need no guard.
+ *
+ * <p>Implementation notes. A permit is a slot, and a slot is held by holding an exclusive
+ * {@code fcntl} lock on its byte; the kernel drops the locks of a process that exits, however
+ * it exits, so a crashed holder's permits are free at once. Java's file locks belong to the
+ * whole JVM, so this JVM's slots are kept in {@link #heldSlots} and skipped when looking for
+ * free ones. Every grant, limit change and count runs under the mutex (an exclusive lock on
+ * byte 0), which makes three things safe:
+ *
+ * <ul>
+ *   <li>Probing: whether another process holds slot i is learnt by trying its lock and letting
+ *       go at once; under the mutex no grant elsewhere can see the probe's lock and skip the
+ *       slot.
+ *   <li>All-or-nothing: a request for n takes n free slots or, finding fewer, lets go of those
+ *       it took, before anyone else looks.
+ *   <li>The bound after a shrink: slots are taken only below the limit, but slots at or above
+ *       it may still be held (up to the header's high water); while any is, a grant first
+ *       counts every held slot, and takes only if the total stays within the limit.
+ * </ul>
+ *
+ * <p>Order across processes: a request that has to wait registers a waiter record (its own
+ * lock byte, so a dead waiter vanishes with its process). A grant is refused while live
+ * waiters that arrived earlier need the free permits: it takes only what is left after every
+ * earlier waiter's request, so requests are served in arrival order across processes, and a
+ * large one is never overtaken. A waiter that has not polled for {@link
+ * SlotRecord#STALE_AFTER_MILLIS} (a stopped process) is passed over.
+ */
+final class SlotTable {
+
+  private final FileChannel channel;
+  private final Path file;
+  private final Map<Integer, FileLock> heldSlots = new HashMap<>();
+  private final Map<Integer, FileLock> heldWaiters = new HashMap<>();
+
+  SlotTable(FileChannel channel, Path file) {
+    this.channel = channel;
+    this.file = file;
+  }
+
+  /** The outcome of a grant attempt. */
+  record Attempt(int @Nullable [] slots, int limit, int waiter) {
+    boolean granted() {
+      return slots != null;
+    }
+  }
+
+  /**
+   * Reads the header; creates it with {@code limit} if the file is new; checks or changes the
+   * limit.
+   *
+   * @param limit the limit the caller expects, or null to accept what is recorded
+   * @throws LimitMismatchException if the recorded limit differs and {@code change} is false
+   * @throws NoSuchSemaphoreException if the file has no header and {@code limit} is null
+   */
+  Header open(String name, @Nullable Integer limit, boolean change) throws IOException {
+    try (FileLock ignored = mutex()) {
+      Header header = readHeader();
+      if (header == null) {
+        if (limit == null) {
+          throw new NoSuchSemaphoreException(name, file.getParent());
+        }
+        header = new Header(limit, limit, 0);
+        writeHeader(header);
+      } else if (limit != null && limit != header.limit()) {
+        if (!change) {
+          throw new LimitMismatchException(name, file.getParent(), header.limit(), limit);
+        }
+        header = header.withLimit(limit);
+        writeHeader(header);
+      }
+      return header;
+    }
+  }
+
+  /**
+   * Takes {@code permits} slots if the limit, the holders and the earlier waiters allow.
+   *
+   * @param request the request's record (as a holder)
+   * @param waiter this request's waiter index, or -1 if it is not registered
+   * @param register whether to register the request as a waiter if it is refused
+   */
+  Attempt tryGrant(int permits, SlotRecord request, int waiter, boolean register)
+      throws IOException {
+    try (FileLock ignored = mutex()) {
+      Header header = readHeader();
+      if (header == null) {
+        throw new IOException("the semaphore file " + file + " lost its header");
+      }
+      int limit = header.limit();
+      if (permits <= limit && fits(permits, header, request, waiter)) {
+        int[] slots = takeSlots(permits, limit);
+        if (slots != null) {
+          SlotRecord holder = request.granted(Instant.now());
+          for (int slot : slots) {
+            write(holder.encode(), SlotLayout.holderRecord(slot));
+          }
+          if (waiter >= 0) {
+            dropWaiter(waiter);
+          }
+          return new Attempt(slots, limit, -1);
+        }
+      }
+      if (waiter >= 0) {
+        heartbeat(waiter);
+      } else if (register && permits <= limit) {
+        waiter = addWaiter(request, header);
+      }
+      return new Attempt(null, limit, waiter);
+    }
+  }
+
+  /** Lets go of slots this JVM holds. */
+  void release(int[] slots) throws IOException {
+    for (int slot : slots) {
+      FileLock lock = heldSlots.remove(slot);
+      if (lock != null) {
+        lock.release();
+      }
+    }
+  }
+
+  /** Withdraws a registered waiter. */
+  void withdraw(int waiter) throws IOException {
+    FileLock lock = heldWaiters.remove(waiter);
+    if (lock != null) {
+      lock.release();
+    }
+  }
+
+  /** Sets the limit; slots above it stay held until their holders let go. */
+  Header changeLimit(int limit) throws IOException {
+    try (FileLock ignored = mutex()) {
+      Header header = readHeader();
+      if (header == null) {
+        throw new IOException("the semaphore file " + file + " lost its header");
+      }
+      Header changed = header.withLimit(limit);
+      writeHeader(changed);
+      return changed;
+    }
+  }
+
+  /** The limit, the permits held and the requests waiting, across all processes. */
+  record Counts(int limit, int held, int waiting) {}
+
+  Counts counts() throws IOException {
+    try (FileLock ignored = mutex()) {
+      Header header = readHeader();
+      if (header == null) {
+        return new Counts(0, 0, 0);
+      }
+      int held = countHeld(0, Math.max(header.limit(), header.highWater()));
+      int waiting = liveWaiters(header).size();
+      return new Counts(header.limit(), held, waiting);
+    }
+  }
+
+  /** The header and the records of every held slot and live waiter. */
+  record Listing(int limit, List<SlotRecord> holders, List<SlotRecord> waiters) {}
+
+  Listing listing() throws IOException {
+    try (FileLock ignored = mutex()) {
+      Header header = readHeader();
+      if (header == null) {
+        return new Listing(0, List.of(), List.of());
+      }
+      List<SlotRecord> holders = new ArrayList<>();
+      int end = Math.max(header.limit(), header.highWater());
+      for (int slot = 0; slot < end; slot++) {
+        if (isHeld(slot)) {
+          SlotRecord record = read(SlotLayout.holderRecord(slot));
+          if (record != null) {
+            holders.add(record);
+          }
+        }
+      }
+      return new Listing(header.limit(), holders, liveWaiters(header));
+    }
+  }
+
+  int heldHere() {
+    return heldSlots.size();
+  }
+
+  // ---- grants
+
+  private boolean fits(int permits, Header header, SlotRecord request, int waiter)
+      throws IOException {
+    int limit = header.limit();
+    boolean shrinkPending = header.highWater() > limit;
+    if (shrinkPending && countHeld(limit, header.highWater()) == 0) {
+      writeHeader(new Header(limit, limit, header.waiterHighWater()));
+      shrinkPending = false;
+    }
+    List<SlotRecord> earlier = earlierWaiters(header, request, waiter);
+    if (!shrinkPending && earlier.isEmpty()) {
+      return true; // any free slot below the limit will do
+    }
+    int held = countHeld(0, Math.max(limit, header.highWater()));
+    int ahead = 0;
+    for (SlotRecord record : earlier) {
+      ahead += record.permits();
+    }
+    return held + ahead + permits <= limit;
+  }
+
+  private int @Nullable [] takeSlots(int permits, int limit) throws IOException {
+    int[] slots = new int[permits];
+    int taken = 0;
+    for (int slot = 0; slot < limit && taken < permits; slot++) {
+      if (heldSlots.containsKey(slot)) {
+        continue;
+      }
+      FileLock lock = channel.tryLock(SlotLayout.SLOT_LOCKS + slot, 1, false);
+      if (lock != null) {
+        heldSlots.put(slot, lock);
+        slots[taken++] = slot;
+      }
+    }
+    if (taken < permits) {
+      for (int i = 0; i < taken; i++) {
+        heldSlots.remove(slots[i]).release();
+      }
+      return null;
+    }
+    return slots;
+  }
+
+  private int countHeld(int from, int to) throws IOException {
+    int held = 0;
+    for (int slot = from; slot < to; slot++) {
+      if (isHeld(slot)) {
+        held++;
+      }
+    }
+    return held;
+  }
+
+  private boolean isHeld(int slot) throws IOException {
+    return heldSlots.containsKey(slot) || !probe(SlotLayout.SLOT_LOCKS + slot);
+  }
+
+  /** Whether the lock byte is free: tries it and lets go at once. */
+  private boolean probe(long position) throws IOException {
+    FileLock lock = channel.tryLock(position, 1, false);
+    if (lock == null) {
+      return false;
+    }
+    lock.release();
+    return true;
+  }
+
+  // ---- waiters
+
+  private List<SlotRecord> earlierWaiters(Header header, SlotRecord request, int waiter)
+      throws IOException {
+    if (header.waiterHighWater() == 0) {
+      return List.of();
+    }
+    SlotRecord me = waiter >= 0 ? read(SlotLayout.waiterRecord(waiter)) : null;
+    long now = System.currentTimeMillis();
+    List<SlotRecord> earlier = new ArrayList<>();
+    for (SlotRecord other : liveWaiters(header)) {
+      boolean before = me == null || other.arrivedBefore(me);
+      boolean itself = other.pid() == request.pid() && other.requestId() == request.requestId();
+      if (before && !itself && other.isFresh(now)) {
+        earlier.add(other);
+      }
+    }
+    return earlier;
+  }
+
+  private List<SlotRecord> liveWaiters(Header header) throws IOException {
+    List<SlotRecord> live = new ArrayList<>();
+    int highest = -1;
+    for (int w = 0; w < header.waiterHighWater(); w++) {
+      boolean held = heldWaiters.containsKey(w) || !probe(SlotLayout.WAITER_LOCKS + w);
+      if (held) {
+        highest = w;
+        SlotRecord record = read(SlotLayout.waiterRecord(w));
+        if (record != null && record.waiter()) {
+          live.add(record);
+        }
+      }
+    }
+    if (highest + 1 < header.waiterHighWater()) {
+      writeHeader(new Header(header.limit(), header.highWater(), highest + 1));
+    }
+    return live;
+  }
+
+  private int addWaiter(SlotRecord request, Header header) throws IOException {
+    for (int w = 0; w < SlotLayout.MAX_WAITERS; w++) {
+      if (heldWaiters.containsKey(w)) {
+        continue;
+      }
+      FileLock lock = channel.tryLock(SlotLayout.WAITER_LOCKS + w, 1, false);
+      if (lock != null) {
+        heldWaiters.put(w, lock);
+        Instant now = Instant.now();
+        SlotRecord waiting =
+            new SlotRecord(
+                true,
+                request.permits(),
+                request.pid(),
+                request.requestId(),
+                now,
+                now.toEpochMilli(),
+                request.threadId(),
+                request.host(),
+                request.thread(),
+                request.command());
+        write(waiting.encode(), SlotLayout.waiterRecord(w));
+        Header current = readHeader();
+        if (current != null && w + 1 > current.waiterHighWater()) {
+          writeHeader(new Header(current.limit(), current.highWater(), w + 1));
+        }
+        return w;
+      }
+    }
+    return -1; // every waiter index in use: wait unlisted
+  }
+
+  private void dropWaiter(int waiter) throws IOException {
+    withdraw(waiter);
+  }
+
+  private void heartbeat(int waiter) throws IOException {
+    ByteBuffer beat = ByteBuffer.allocate(Long.BYTES).putLong(System.currentTimeMillis()).flip();
+    write(beat, SlotLayout.waiterRecord(waiter) + SlotRecord.HEARTBEAT_OFFSET);
+  }
+
+  // ---- file access
+
+  private FileLock mutex() throws IOException {
+    return channel.lock(SlotLayout.MUTEX, 1, false);
+  }
+
+  private @Nullable Header readHeader() throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(Header.SIZE);
+    readFully(buffer, 0);
+    return Header.decode(buffer.flip());
+  }
+
+  private void writeHeader(Header header) throws IOException {
+    write(header.encode(), 0);
+  }
+
+  private @Nullable SlotRecord read(long position) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(SlotLayout.RECORD_SIZE);
+    readFully(buffer, position);
+    return SlotRecord.decode(buffer.flip());
+  }
+
+  private void readFully(ByteBuffer buffer, long position) throws IOException {
+    while (buffer.hasRemaining()) {
+      int read = channel.read(buffer, position + buffer.position());
+      if (read < 0) {
+        break; // past the end: the caller sees a short buffer
+      }
+    }
+  }
+
+  private void write(ByteBuffer buffer, long position) throws IOException {
+    while (buffer.hasRemaining()) {
+      channel.write(buffer, position + buffer.position());
+    }
+  }
+
+  static UncheckedIOException unchecked(Path file, IOException failure) {
+    return new UncheckedIOException("semaphore file " + file + ": " + failure.getMessage(), failure);
+  }
+}
