@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 /**
  * The top-level {@code permits} command. It does nothing by itself: it holds the standard
  * {@code --help} and {@code --version} options, which its subcommands inherit, and one
- * subcommand per job, each in its own small class ({@link DemoCommand}; {@code run} and {@code
- * status} join the {@code subcommands} list the same way).
+ * subcommand per job, each in its own small class ({@link DemoCommand}, {@link RunCommand},
+ * {@link StatusCommand}).
  *
  * <p>Use {@link #newCommandLine()} to get a ready {@link CommandLine}, as {@link Main} and the
  * tests do:
@@ -33,7 +33,12 @@ import picocli.CommandLine.Spec;
     usageHelpAutoWidth = true,
     description = "Counting semaphores from the command line.",
     synopsisSubcommandLabel = "COMMAND",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      DemoCommand.class,
+      RunCommand.class,
+      StatusCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class PermitsCommand implements Runnable {
 
   /** This command as picocli sees it, for the usage error. */

@@ -1,5 +1,6 @@
 package io.permits.file;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -58,14 +59,19 @@ record SlotRecord(
     putString(buffer, host, HOST_BYTES);
     putString(buffer, thread, THREAD_BYTES);
     putString(buffer, command, buffer.remaining() - 2);
-    return buffer.flip();
+    return buffer.clear(); // the whole record, zero-padded: a shorter one leaves old bytes behind
   }
 
   /** Reads a record, or returns null if the bytes hold none (never written, or zeroed). */
   static SlotRecord decode(ByteBuffer buffer) {
-    if (buffer.remaining() < SlotLayout.RECORD_SIZE) {
-      return null;
+    try {
+      return decodeOrThrow(buffer);
+    } catch (BufferUnderflowException shortRecord) {
+      return null; // cut short by the end of the file
     }
+  }
+
+  private static SlotRecord decodeOrThrow(ByteBuffer buffer) {
     int kind = buffer.getInt();
     if (kind != HOLDER && kind != WAITER) {
       return null;
