@@ -67,7 +67,10 @@ final class AsyncSlotRequest {
 
   private void gateDone(@Nullable Permit permit, @Nullable Throwable failure) {
     if (failure != null) {
-      fail(unwrap(failure));
+      // inline, on the thread that failed the gate's future (a close, say), as the gate does:
+      // the caller sees the request failed when close() returns
+      result.completeExceptionally(unwrap(failure));
+      finish();
       return;
     }
     gatePermit = permit;

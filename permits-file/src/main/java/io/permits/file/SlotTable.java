@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -42,8 +43,22 @@ import org.jspecify.annotations.Nullable;
  * earlier waiter's request, so requests are served in arrival order across processes, and a
  * large one is never overtaken. A waiter that has not polled for {@link
  * SlotRecord#STALE_AFTER_MILLIS} (a stopped process) is passed over.
+ *
+ * <p>The mutex is only ever tried, never waited for in the kernel: a process stopped inside its
+ * few microseconds under the mutex (SIGSTOP, Ctrl-Z) would otherwise hang every other process's
+ * I/O thread, releases included. Instead a grant attempt that cannot get it within {@link
+ * #GRANT_PATIENCE_NANOS} is refused for now (a waiter polls again; a {@code tryAcquire} finds
+ * nothing free), and the other operations fail after {@link #READ_PATIENCE_NANOS} naming the
+ * likely cause. Releases need no mutex. While such a process stays stopped, no grant succeeds
+ * anywhere; that is the price of a cross-process critical section, and it ends with SIGCONT.
  */
 final class SlotTable {
+
+  /** How long a grant attempt waits for the mutex before it counts as refused for now. */
+  static final long GRANT_PATIENCE_NANOS = 20_000_000;
+
+  /** How long the other operations wait for the mutex before they fail. */
+  static final long READ_PATIENCE_NANOS = 2_000_000_000;
 
   private final FileChannel channel;
   private final Path file;
@@ -99,7 +114,16 @@ final class SlotTable {
    */
   Attempt tryGrant(int permits, SlotRecord request, int waiter, boolean register)
       throws IOException {
-    try (FileLock ignored = mutex()) {
+    FileLock mutex = tryMutex(GRANT_PATIENCE_NANOS);
+    if (mutex == null) {
+      // the mutex's holder may be stopped: refuse for now, stay in line, try again later
+      Header header = readHeader();
+      if (waiter >= 0) {
+        heartbeat(waiter);
+      }
+      return new Attempt(null, header == null ? 0 : header.limit(), waiter);
+    }
+    try (mutex) {
       Header header = readHeader();
       if (header == null) {
         throw new IOException("the semaphore file " + file + " lost its header");
@@ -350,8 +374,43 @@ final class SlotTable {
 
   // ---- file access
 
+  /**
+   * Takes the mutex, waiting at most {@link #READ_PATIENCE_NANOS}.
+   *
+   * @throws IOException if another process holds it longer than that (a stopped process)
+   */
   private FileLock mutex() throws IOException {
-    return channel.lock(SlotLayout.MUTEX, 1, false);
+    FileLock mutex = tryMutex(READ_PATIENCE_NANOS);
+    if (mutex == null) {
+      throw new IOException(
+          "another process has held the mutex of "
+              + file
+              + " for over "
+              + READ_PATIENCE_NANOS / 1_000_000
+              + " ms: is it stopped (SIGSTOP, Ctrl-Z)? /proc/locks shows its pid");
+    }
+    return mutex;
+  }
+
+  /**
+   * Tries the mutex until it is free or {@code patienceNanos} pass. Never blocks in the kernel:
+   * a process stopped while holding it (for the microseconds of its own attempt) must not hang
+   * this JVM's I/O thread, which also serves releases.
+   */
+  private @Nullable FileLock tryMutex(long patienceNanos) throws IOException {
+    long deadline = System.nanoTime() + patienceNanos;
+    long pause = 10_000;
+    while (true) {
+      FileLock mutex = channel.tryLock(SlotLayout.MUTEX, 1, false);
+      if (mutex != null) {
+        return mutex;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return null;
+      }
+      LockSupport.parkNanos(pause);
+      pause = Math.min(pause * 2, 1_000_000);
+    }
   }
 
   private @Nullable Header readHeader() throws IOException {
