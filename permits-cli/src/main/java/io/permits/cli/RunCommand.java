@@ -159,15 +159,17 @@ public final class RunCommand implements Callable<Integer> {
 
   private int runHolding() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
-    Process child;
-    try {
-      child = new ProcessBuilder(command).inheritIO().start();
-    } catch (IOException cannotStart) {
-      err.println("permits run: cannot run '" + command.get(0) + "': " + cannotStart.getMessage());
-      err.flush();
-      return ExitCodes.CANNOT_RUN;
-    }
-    try (SignalForwarding forwarding = SignalForwarding.to(child)) {
+    try (SignalForwarding forwarding = SignalForwarding.install()) {
+      Process child;
+      try {
+        child = new ProcessBuilder(command).inheritIO().start();
+      } catch (IOException cannotStart) {
+        err.println(
+            "permits run: cannot run '" + command.get(0) + "': " + cannotStart.getMessage());
+        err.flush();
+        return ExitCodes.CANNOT_RUN;
+      }
+      forwarding.attach(child);
       return child.waitFor();
     }
   }

@@ -1,32 +1,69 @@
 package io.permits.cli;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * Passes SIGINT and SIGTERM on to a child process while it runs, instead of letting them end the
- * JVM: the child decides how to stop, and the permit is released when it has. SIGTERM is sent
- * with {@link Process#destroy()}; Java has no call for SIGINT, so it is sent with {@code kill
- * -INT}. Uses {@code sun.misc.Signal} (module jdk.unsupported), the one JDK API for handling
- * signals.
+ * Passes SIGINT and SIGTERM on to a child process, instead of letting them end the JVM: the
+ * child decides how to stop, and the permit is released when it has. Installed just before the
+ * child starts; a signal that arrives before {@link #attach} is kept and passed on as soon as
+ * the child exists. SIGTERM is sent with {@link Process#destroy()}; Java has no call for SIGINT,
+ * so it is sent with {@code kill -INT}. Uses {@code sun.misc.Signal} (module jdk.unsupported),
+ * the one JDK API for handling signals. A signal the JVM was started ignoring (a background job's
+ * SIGINT) stays ignored.
  */
 final class SignalForwarding implements AutoCloseable {
 
   private static final String[] FORWARDED = {"INT", "TERM"};
 
   private final SignalHandler[] previous = new SignalHandler[FORWARDED.length];
+  private final List<String> early = new ArrayList<>();
+  private final ReentrantLock lock = new ReentrantLock();
+  private Process child; // guarded by lock
 
-  private SignalForwarding(Process child) {
+  private SignalForwarding() {
     for (int i = 0; i < FORWARDED.length; i++) {
       String name = FORWARDED[i];
-      previous[i] = Signal.handle(new Signal(name), signal -> forward(child, name));
+      previous[i] = Signal.handle(new Signal(name), signal -> received(name));
     }
   }
 
-  /** Starts forwarding to {@code child}; {@link #close()} restores the JVM's own handling. */
-  static SignalForwarding to(Process child) {
-    return new SignalForwarding(child);
+  /** Starts catching SIGINT and SIGTERM; {@link #close()} restores the JVM's own handling. */
+  static SignalForwarding install() {
+    return new SignalForwarding();
+  }
+
+  /** Passes on the signals caught so far, and from now on every one, to {@code started}. */
+  void attach(Process started) {
+    List<String> pending;
+    lock.lock(); // signal handlers run on a thread of their own
+    try {
+      child = started;
+      pending = List.copyOf(early);
+      early.clear();
+    } finally {
+      lock.unlock();
+    }
+    pending.forEach(signal -> forward(started, signal));
+  }
+
+  private void received(String signal) {
+    Process target;
+    lock.lock();
+    try {
+      target = child;
+      if (target == null) {
+        early.add(signal);
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    forward(target, signal);
   }
 
   private static void forward(Process child, String signal) {
