@@ -927,8 +927,8 @@ final class LocalSync {
       this.permits = permits;
       this.thread = thread;
       this.future = future;
-      AcquireEvent acquireEvent = new AcquireEvent();
-      if (acquireEvent.isEnabled()) {
+      AcquireEvent acquireEvent = Observer.jfrStarted() ? new AcquireEvent() : null;
+      if (acquireEvent != null && acquireEvent.isEnabled()) {
         acquireEvent.begin();
         this.event = acquireEvent;
       } else {

@@ -89,7 +89,17 @@ final class Observer {
 
   /** True if a permit granted now must be observed (checked on the uncontended path). */
   boolean observeNow() {
-    return observesPermits || new HoldEvent().isEnabled();
+    return observesPermits || (jfrStarted() && new HoldEvent().isEnabled());
+  }
+
+  /**
+   * Whether JFR has been started in this JVM (a recording, {@code -XX:StartFlightRecording},
+   * {@code jcmd JFR.start}). Checked before touching an event class: the first load of a
+   * {@code jdk.jfr.Event} subclass sets up JFR's event machinery, about 30 ms of start-up that
+   * a short-lived program (the {@code permits} command) should not pay when nothing records.
+   */
+  static boolean jfrStarted() {
+    return jdk.jfr.FlightRecorder.isInitialized();
   }
 
   // ---------------------------------------------------------------- grants
@@ -122,8 +132,8 @@ final class Observer {
   }
 
   private ObservedPermit newPermit(LocalSync sync, int permits) {
-    HoldEvent event = new HoldEvent();
-    if (event.isEnabled()) {
+    HoldEvent event = jfrStarted() ? new HoldEvent() : null;
+    if (event != null && event.isEnabled()) {
       event.begin();
     } else {
       event = null;
