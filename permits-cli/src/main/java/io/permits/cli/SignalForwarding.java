@@ -1,6 +1,8 @@
 package io.permits.cli;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -15,6 +17,12 @@ import sun.misc.SignalHandler;
  * so it is sent with {@code kill -INT}. Uses {@code sun.misc.Signal} (module jdk.unsupported),
  * the one JDK API for handling signals. A signal the JVM was started ignoring (a background job's
  * SIGINT) stays ignored.
+ *
+ * <p>Ctrl-C at a terminal sends SIGINT to the whole foreground process group, the command
+ * included; forwarding it too would give the command two, and many programs take a second
+ * SIGINT as "stop now, skip the clean-up". So SIGINT is not forwarded while this process is in
+ * the foreground group of a terminal (read from {@code /proc/self/stat}, Linux); a SIGINT sent
+ * to this process alone ({@code kill -INT}) from a script is.
  */
 final class SignalForwarding implements AutoCloseable {
 
@@ -52,6 +60,9 @@ final class SignalForwarding implements AutoCloseable {
   }
 
   private void received(String signal) {
+    if (signal.equals("INT") && inTerminalForeground()) {
+      return; // the terminal sent it to the command as well
+    }
     Process target;
     lock.lock();
     try {
@@ -81,6 +92,24 @@ final class SignalForwarding implements AutoCloseable {
           .start();
     } catch (IOException noKill) {
       child.destroy(); // no kill(1) on the PATH: SIGTERM is the next best thing
+    }
+  }
+
+  /**
+   * Whether this process belongs to the foreground process group of its controlling terminal:
+   * fields 5 (pgrp) and 8 (tpgid) of {@code /proc/self/stat} are equal. False where there is no
+   * such file, or no terminal (tpgid -1).
+   */
+  static boolean inTerminalForeground() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // "pid (comm) state ppid pgrp session tty_nr tpgid ...": comm may hold spaces
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      long processGroup = Long.parseLong(fields[2]);
+      long terminalForeground = Long.parseLong(fields[5]);
+      return terminalForeground > 0 && terminalForeground == processGroup;
+    } catch (IOException | RuntimeException unknown) {
+      return false;
     }
   }
 

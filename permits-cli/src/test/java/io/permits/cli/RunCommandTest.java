@@ -127,4 +127,11 @@ class RunCommandTest {
     assertThat(redis.exitCode()).isEqualTo(2);
     assertThat(redis.err()).contains("redis://localhost:6379");
   }
+
+  @Test
+  void withoutATerminalSigintIsForwarded() {
+    // the tests run without a controlling terminal (or in the background of one): a SIGINT
+    // can only have been sent to this process, so it must be passed on
+    assertThat(SignalForwarding.inTerminalForeground()).isFalse();
+  }
 }

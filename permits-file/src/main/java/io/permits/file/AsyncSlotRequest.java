@@ -101,7 +101,7 @@ final class AsyncSlotRequest {
           }
           waiter = attempt.waiter();
           semaphore.adoptLimit(attempt.limit());
-          if (request.permits() > attempt.limit()) {
+          if (attempt.limit() >= 1 && request.permits() > attempt.limit()) {
             fail(semaphore.impossible(request.permits(), attempt.limit()));
           } else if (semaphore.isClosed()) {
             fail(

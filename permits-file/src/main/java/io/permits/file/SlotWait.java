@@ -52,7 +52,7 @@ final class SlotWait {
           return attempt.slots();
         }
         registered = attempt.waiter();
-        if (request.permits() > attempt.limit()) {
+        if (attempt.limit() >= 1 && request.permits() > attempt.limit()) {
           throw semaphore.impossible(request.permits(), attempt.limit());
         }
         if (semaphore.isClosed()) {
