@@ -102,13 +102,21 @@ final class SignalForwarding implements AutoCloseable {
    */
   static boolean inTerminalForeground() {
     try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
+      return inTerminalForeground(Files.readString(Path.of("/proc/self/stat")));
+    } catch (IOException | RuntimeException unknown) {
+      return false;
+    }
+  }
+
+  /** {@link #inTerminalForeground()} from the text of a {@code /proc/PID/stat} file. */
+  static boolean inTerminalForeground(String stat) {
+    try {
       // "pid (comm) state ppid pgrp session tty_nr tpgid ...": comm may hold spaces
       String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       long processGroup = Long.parseLong(fields[2]);
       long terminalForeground = Long.parseLong(fields[5]);
       return terminalForeground > 0 && terminalForeground == processGroup;
-    } catch (IOException | RuntimeException unknown) {
+    } catch (RuntimeException unknown) {
       return false;
     }
   }

@@ -27,7 +27,10 @@ class ProcessesTest {
     all[0] = "run";
     System.arraycopy(args, 0, all, 1, args.length);
     all = withBackend(all);
-    return ForkedJvm.start(Main.class.getName(), List.of("-XX:TieredStopAtLevel=1"), all);
+    // in a session of its own: no controlling terminal, as under a scheduler or CI, even when
+    // the tests run from a terminal (where SIGINT would be left to the terminal to deliver)
+    return ForkedJvm.startInNewSession(
+        Main.class.getName(), List.of("-XX:TieredStopAtLevel=1"), all);
   }
 
   private String[] withBackend(String[] args) {

@@ -129,9 +129,17 @@ class RunCommandTest {
   }
 
   @Test
-  void withoutATerminalSigintIsForwarded() {
-    // the tests run without a controlling terminal (or in the background of one): a SIGINT
-    // can only have been sent to this process, so it must be passed on
-    assertThat(SignalForwarding.inTerminalForeground()).isFalse();
+  void sigintIsLeftToTheTerminalOnlyInItsForegroundGroup() {
+    // pid (comm) state ppid pgrp session tty_nr tpgid
+    assertThat(SignalForwarding.inTerminalForeground("41 (java x) S 40 41 30 34817 41 0"))
+        .as("foreground of a terminal")
+        .isTrue();
+    assertThat(SignalForwarding.inTerminalForeground("41 (java) S 40 41 30 34817 39 0"))
+        .as("background job")
+        .isFalse();
+    assertThat(SignalForwarding.inTerminalForeground("41 (java) S 40 41 41 0 -1 0"))
+        .as("no terminal")
+        .isFalse();
+    assertThat(SignalForwarding.inTerminalForeground("garbage")).isFalse();
   }
 }

@@ -61,7 +61,26 @@ public final class ForkedJvm implements AutoCloseable {
    * @return the running JVM
    */
   public static ForkedJvm start(String mainClass, List<String> jvmOptions, String... args) {
-    List<String> command = new ArrayList<>();
+    return start(List.of(), mainClass, jvmOptions, args);
+  }
+
+  /**
+   * Like {@link #start(String, List, String...)}, in a new session ({@code setsid}): no
+   * controlling terminal and a process group of its own, whatever this JVM has.
+   *
+   * @param mainClass the name of the class whose main method runs
+   * @param jvmOptions options for the java command, before the class name
+   * @param args its arguments
+   * @return the running JVM (its pid is the JVM's: setsid execs it)
+   */
+  public static ForkedJvm startInNewSession(
+      String mainClass, List<String> jvmOptions, String... args) {
+    return start(List.of("setsid"), mainClass, jvmOptions, args);
+  }
+
+  private static ForkedJvm start(
+      List<String> prefix, String mainClass, List<String> jvmOptions, String... args) {
+    List<String> command = new ArrayList<>(prefix);
     command.add(javaBinary().toString());
     command.addAll(jvmOptions);
     command.add("-cp");
