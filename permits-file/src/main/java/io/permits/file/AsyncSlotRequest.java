@@ -100,7 +100,7 @@ final class AsyncSlotRequest {
             return null;
           }
           waiter = attempt.waiter();
-          semaphore.adoptLimit(attempt.limit());
+          semaphore.adoptLimit(attempt.limit(), attempt.limitVersion());
           if (attempt.limit() >= 1 && request.permits() > attempt.limit()) {
             fail(semaphore.impossible(request.permits(), attempt.limit()));
           } else if (semaphore.isClosed()) {

@@ -7,6 +7,7 @@ import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
+import io.permits.file.SlotLayout.Header;
 import io.permits.file.SlotTable.Attempt;
 import io.permits.file.SlotTable.Counts;
 import io.permits.file.SlotTable.Listing;
@@ -87,11 +88,12 @@ public final class FileSemaphore implements Semaphore {
   private final Set<PosixFilePermission> permissions;
   private final String command;
   private final LocalSemaphore gate;
+  private final GateLimit gateLimit;
   private final SlotFile own;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<Runnable> localWaiters = ConcurrentHashMap.newKeySet();
 
-  private FileSemaphore(Builder builder, Path directory, SlotFile own, int limit) {
+  private FileSemaphore(Builder builder, Path directory, SlotFile own, Header header) {
     this.name = builder.name;
     this.directory = directory;
     this.path = own.path();
@@ -99,7 +101,12 @@ public final class FileSemaphore implements Semaphore {
     this.command = builder.command;
     this.own = own;
     this.gate =
-        LocalSemaphore.builder().name(name).limit(limit).fairness(builder.fairness).build();
+        LocalSemaphore.builder()
+            .name(name)
+            .limit(header.limit())
+            .fairness(builder.fairness)
+            .build();
+    this.gateLimit = new GateLimit(gate, header.limit(), header.limitVersion());
   }
 
   /**
@@ -208,9 +215,9 @@ public final class FileSemaphore implements Semaphore {
    */
   @Override
   public int limit() {
-    int limit = counts().limit();
-    adoptLimit(limit);
-    return limit;
+    Counts counts = counts();
+    adoptLimit(counts.limit(), counts.limitVersion());
+    return counts.limit();
   }
 
   /**
@@ -251,7 +258,7 @@ public final class FileSemaphore implements Semaphore {
     try {
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
-      adoptLimit(attempt.limit());
+      adoptLimit(attempt.limit(), attempt.limitVersion());
       if (!attempt.granted()) {
         return Optional.empty();
       }
@@ -296,12 +303,13 @@ public final class FileSemaphore implements Semaphore {
   public void setLimit(int limit) {
     checkLimit(limit);
     SlotFile file = SlotFile.open(path, permissions);
+    Header changed;
     try {
-      file.call(table -> table.changeLimit(limit));
+      changed = file.call(table -> table.changeLimit(limit));
     } finally {
       file.close();
     }
-    gate.setLimit(limit);
+    adoptLimit(changed.limit(), changed.limitVersion());
     localWaiters.forEach(Runnable::run);
   }
 
@@ -385,11 +393,9 @@ public final class FileSemaphore implements Semaphore {
     localWaiters.remove(wake);
   }
 
-  /** Follows a limit another process set. */
-  void adoptLimit(int limit) {
-    if (limit >= 1 && limit != gate.limit() && !gate.isClosed()) {
-      gate.setLimit(limit);
-    }
+  /** Follows the limit in the file (set by this or another process), read with its version. */
+  void adoptLimit(int limit, int version) {
+    gateLimit.report(limit, version);
   }
 
   IllegalArgumentException impossible(int permits, int limit) {
@@ -604,7 +610,7 @@ public final class FileSemaphore implements Semaphore {
       Path real = SemaphoreFiles.ensureDirectory(dir, permissions, directory == null);
       SlotFile own = SlotFile.open(SemaphoreFiles.fileOf(real, name), permissions);
       try {
-        int recorded = own.call(table -> table.open(name, limit, changeLimit)).limit();
+        Header recorded = own.call(table -> table.open(name, limit, changeLimit));
         return new FileSemaphore(this, real, own, recorded);
       } catch (RuntimeException failure) {
         own.close();

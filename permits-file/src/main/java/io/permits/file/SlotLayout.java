@@ -12,7 +12,8 @@ import java.util.Arrays;
  * <pre>
  *   lock byte 0                      the mutex: held for the few microseconds of a grant,
  *                                    a limit change or a read of who holds what
- *   bytes 0..4095                    the header: magic "PERMITS1", limit, high water
+ *   bytes 0..4095                    the header: magic "PERMITS1", limit, high waters,
+ *                                    limit version
  *   lock byte SLOT_LOCKS + i         slot i: held by the process that holds permit slot i
  *   lock byte WAITER_LOCKS + j       waiter j: held by a process while one request waits
  *   bytes 4096 + (2i) * 512          slot i's holder record (pid, host, command, since)
@@ -37,7 +38,7 @@ final class SlotLayout {
   static final int RECORD_SIZE = 512;
 
   private static final byte[] MAGIC = "PERMITS1".getBytes(StandardCharsets.US_ASCII);
-  private static final int HEADER_BYTES = 20; // magic and three ints
+  private static final int HEADER_BYTES = 24; // magic and four ints
 
   private SlotLayout() {}
 
@@ -56,8 +57,10 @@ final class SlotLayout {
    * @param highWater one past the highest slot that may be held: above the limit after a
    *     shrink until the holders of the slots above it have let go
    * @param waiterHighWater one past the highest waiter index in use
+   * @param limitVersion how many times the limit was changed: lets a JVM tell a limit it read
+   *     before a change from one it read after
    */
-  record Header(int limit, int highWater, int waiterHighWater) {
+  record Header(int limit, int highWater, int waiterHighWater, int limitVersion) {
 
     static final int SIZE = HEADER_BYTES;
 
@@ -71,17 +74,26 @@ final class SlotLayout {
       if (!Arrays.equals(magic, MAGIC)) {
         return null;
       }
-      return new Header(buffer.getInt(), buffer.getInt(), buffer.getInt());
+      return new Header(buffer.getInt(), buffer.getInt(), buffer.getInt(), buffer.getInt());
     }
 
     ByteBuffer encode() {
       ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES);
-      buffer.put(MAGIC).putInt(limit).putInt(highWater).putInt(waiterHighWater);
+      buffer.put(MAGIC).putInt(limit).putInt(highWater).putInt(waiterHighWater).putInt(limitVersion);
       return buffer.flip();
     }
 
+    /** A new limit; slots up to the old one may still be held, so the high water keeps it. */
     Header withLimit(int newLimit) {
-      return new Header(newLimit, Math.max(highWater, limit), waiterHighWater);
+      return new Header(newLimit, Math.max(highWater, limit), waiterHighWater, limitVersion + 1);
+    }
+
+    Header withHighWater(int newHighWater) {
+      return new Header(limit, newHighWater, waiterHighWater, limitVersion);
+    }
+
+    Header withWaiterHighWater(int newWaiterHighWater) {
+      return new Header(limit, highWater, newWaiterHighWater, limitVersion);
     }
   }
 }

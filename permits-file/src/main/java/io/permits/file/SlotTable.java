@@ -71,7 +71,7 @@ final class SlotTable {
   }
 
   /** The outcome of a grant attempt. */
-  record Attempt(int @Nullable [] slots, int limit, int waiter) {
+  record Attempt(int @Nullable [] slots, int limit, int limitVersion, int waiter) {
     boolean granted() {
       return slots != null;
     }
@@ -92,7 +92,7 @@ final class SlotTable {
         if (limit == null) {
           throw new NoSuchSemaphoreException(name, file.getParent());
         }
-        header = new Header(limit, limit, 0);
+        header = new Header(limit, limit, 0, 0);
         writeHeader(header);
       } else if (limit != null && limit != header.limit()) {
         if (!change) {
@@ -121,7 +121,9 @@ final class SlotTable {
       if (waiter >= 0) {
         heartbeat(waiter);
       }
-      return new Attempt(null, header == null ? 0 : header.limit(), waiter);
+      return header == null
+          ? new Attempt(null, 0, -1, waiter)
+          : new Attempt(null, header.limit(), header.limitVersion(), waiter);
     }
     try (mutex) {
       Header header = readHeader();
@@ -139,7 +141,7 @@ final class SlotTable {
           if (waiter >= 0) {
             dropWaiter(waiter);
           }
-          return new Attempt(slots, limit, -1);
+          return new Attempt(slots, limit, header.limitVersion(), -1);
         }
       }
       if (waiter >= 0) {
@@ -147,7 +149,7 @@ final class SlotTable {
       } else if (register && permits <= limit) {
         waiter = addWaiter(request, header);
       }
-      return new Attempt(null, limit, waiter);
+      return new Attempt(null, limit, header.limitVersion(), waiter);
     }
   }
 
@@ -183,17 +185,17 @@ final class SlotTable {
   }
 
   /** The limit, the permits held and the requests waiting, across all processes. */
-  record Counts(int limit, int held, int waiting) {}
+  record Counts(int limit, int limitVersion, int held, int waiting) {}
 
   Counts counts() throws IOException {
     try (FileLock ignored = mutex()) {
       Header header = readHeader();
       if (header == null) {
-        return new Counts(0, 0, 0);
+        return new Counts(0, -1, 0, 0);
       }
       int held = countHeld(0, Math.max(header.limit(), header.highWater()));
       int waiting = liveWaiters(header).size();
-      return new Counts(header.limit(), held, waiting);
+      return new Counts(header.limit(), header.limitVersion(), held, waiting);
     }
   }
 
@@ -231,7 +233,7 @@ final class SlotTable {
     int limit = header.limit();
     boolean shrinkPending = header.highWater() > limit;
     if (shrinkPending && countHeld(limit, header.highWater()) == 0) {
-      writeHeader(new Header(limit, limit, header.waiterHighWater()));
+      writeHeader(header.withHighWater(limit));
       shrinkPending = false;
     }
     List<SlotRecord> earlier = earlierWaiters(header, request, waiter);
@@ -326,7 +328,7 @@ final class SlotTable {
       }
     }
     if (highest + 1 < header.waiterHighWater()) {
-      writeHeader(new Header(header.limit(), header.highWater(), highest + 1));
+      writeHeader(header.withWaiterHighWater(highest + 1));
     }
     return live;
   }
@@ -355,7 +357,7 @@ final class SlotTable {
         write(waiting.encode(), SlotLayout.waiterRecord(w));
         Header current = readHeader();
         if (current != null && w + 1 > current.waiterHighWater()) {
-          writeHeader(new Header(current.limit(), current.highWater(), w + 1));
+          writeHeader(current.withWaiterHighWater(w + 1));
         }
         return w;
       }

@@ -46,7 +46,7 @@ final class SlotWait {
         int current = registered;
         Attempt attempt =
             file.call(table -> table.tryGrant(request.permits(), request, current, true));
-        semaphore.adoptLimit(attempt.limit());
+        semaphore.adoptLimit(attempt.limit(), attempt.limitVersion());
         if (attempt.granted()) {
           registered = -1; // the grant withdrew the registration
           return attempt.slots();

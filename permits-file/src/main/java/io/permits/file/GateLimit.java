@@ -1,0 +1,61 @@
+package io.permits.file;
+
+import io.permits.LocalSemaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Keeps a {@link FileSemaphore}'s in-process gate at the limit recorded in the file.
+ *
+ * <p>Implementation notes. Every file operation returns the limit with its version (the
+ * header's count of limit changes), and threads report what they read in any order: a thread
+ * that read limit 5 (version 3) may report after one that read 16 (version 4). Applying reports
+ * as they come would put the gate back to 5, and the gate fails queued requests above its limit,
+ * so a stale report would fail requests that were never impossible (the stress run found this).
+ * So: a report is kept only if its version is newer than the newest known ({@link #newest},
+ * compare-and-set); then one thread at a time (whoever wins {@link #updating}) sets the gate to
+ * the newest known limit, and after letting go checks again, since a newer report may have come
+ * in while it held the flag and its reporter left seeing the flag taken. No lock is held while
+ * the gate's limit changes (which may fail futures of queued requests, running their callbacks).
+ */
+final class GateLimit {
+
+  private record Known(int limit, int version) {}
+
+  private final LocalSemaphore gate;
+  private final AtomicReference<Known> newest;
+  private final AtomicBoolean updating = new AtomicBoolean();
+
+  GateLimit(LocalSemaphore gate, int limit, int version) {
+    this.gate = gate;
+    this.newest = new AtomicReference<>(new Known(limit, version));
+  }
+
+  /** Reports a limit read from the file with its version; the gate follows the newest. */
+  void report(int limit, int version) {
+    if (limit < 1) {
+      return; // nothing was read
+    }
+    Known known;
+    do {
+      known = newest.get();
+      if (version <= known.version()) {
+        break;
+      }
+    } while (!newest.compareAndSet(known, new Known(limit, version)));
+    while (!settled() && updating.compareAndSet(false, true)) {
+      try {
+        Known target = newest.get();
+        if (!gate.isClosed() && gate.limit() != target.limit()) {
+          gate.setLimit(target.limit());
+        }
+      } finally {
+        updating.set(false);
+      }
+    }
+  }
+
+  private boolean settled() {
+    return gate.isClosed() || gate.limit() == newest.get().limit();
+  }
+}
