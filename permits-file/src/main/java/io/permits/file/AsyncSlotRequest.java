@@ -15,13 +15,16 @@ import org.jspecify.annotations.Nullable;
  * polled for on a timer without a thread waiting.
  *
  * <p>Implementation notes. Every step that touches the file or this request's state (an
- * attempt, the withdrawal after a cancel or a failure) runs as an operation on the file's one
- * I/O thread, so the steps are serialized without a lock: an attempt first checks whether the
- * request is still open, and a cancel's clean-up, queued after any attempt in flight, sees
- * what that attempt did. The result is completed on a new virtual thread, never on the I/O
- * thread (a caller's continuation may close a permit, which needs the I/O thread) and never
- * under a lock. If a cancel wins the race with a grant, completing fails and the permit just
- * made is closed, so exactly one of the two takes effect.
+ * attempt, the registration of its wake-up, the withdrawal after a cancel or a failure) runs as
+ * an operation on the file's one I/O thread, so the steps are serialized without a lock: an
+ * attempt first checks whether the request is still open, and a withdrawal, queued after any
+ * attempt in flight, sees what that attempt did. At most one timer is pending per request (a
+ * wake-up from a local release runs an attempt at once but adds no timer). Nothing that may run
+ * a caller's code happens on the I/O thread: the result is completed on a new virtual thread
+ * (a continuation may close a permit, which needs the I/O thread), and so is the gate's limit
+ * change after a file limit change (it may fail other queued futures). If a cancel wins the race
+ * with a grant, completing fails and the permit just made is closed, so exactly one of the two
+ * takes effect.
  */
 final class AsyncSlotRequest {
 
@@ -34,12 +37,13 @@ final class AsyncSlotRequest {
   private final SlotRecord request;
   private final CompletableFuture<Permit> result = new CompletableFuture<>();
   private final Polling polling = new Polling();
-  private final Runnable wake = this::attempt;
+  private final Runnable wake = this::attemptNow;
 
-  // state below: read and written on the file's I/O thread only, except gatePermit (volatile)
+  // read and written on the file's I/O thread only, except gatePermit (volatile)
   private volatile @Nullable Permit gatePermit;
   private int waiter = -1;
   private boolean finished;
+  private boolean timerPending;
 
   /** Takes over one use of {@code file}. */
   private AsyncSlotRequest(FileSemaphore semaphore, SlotFile file, SlotRecord request) {
@@ -79,39 +83,64 @@ final class AsyncSlotRequest {
       finish();
       return;
     }
-    file.onRelease(wake);
-    semaphore.addLocalWaiter(wake);
-    attempt();
-  }
-
-  private void attempt() {
     file.submit(
         table -> {
-          if (finished || result.isDone()) {
-            return null;
+          if (finished) {
+            return null; // withdrawn meanwhile; finish() saw no listeners to remove
           }
-          Attempt attempt = table.tryGrant(request.permits(), request, waiter, true);
-          if (attempt.granted()) {
-            waiter = -1;
-            finished = true;
-            stopListening();
-            Permit permit = new FilePermit(gatePermit, file, attempt.slots());
-            completeLater(permit);
-            return null;
-          }
-          waiter = attempt.waiter();
-          semaphore.adoptLimit(attempt.limit(), attempt.limitVersion());
-          if (attempt.limit() >= 1 && request.permits() > attempt.limit()) {
-            fail(semaphore.impossible(request.permits(), attempt.limit()));
-          } else if (semaphore.isClosed()) {
-            fail(
-                new SemaphoreClosedException(
-                    "acquireAsync on semaphore '" + semaphore.name() + "', which is closed"));
-          } else {
-            TIMER.schedule(this::attempt, polling.next(), TimeUnit.NANOSECONDS);
-          }
+          file.onRelease(wake);
+          semaphore.addLocalWaiter(wake);
+          attempt(table);
           return null;
         });
+  }
+
+  private void attemptNow() {
+    file.submit(
+        table -> {
+          attempt(table);
+          return null;
+        });
+  }
+
+  private void attemptOnTimer() {
+    file.submit(
+        table -> {
+          timerPending = false;
+          attempt(table);
+          return null;
+        });
+  }
+
+  /** One attempt, on the I/O thread; any failure fails the request. */
+  private void attempt(SlotTable table) {
+    if (finished || result.isDone()) {
+      return;
+    }
+    try {
+      Attempt attempt = table.tryGrant(request.permits(), request, waiter, true);
+      if (attempt.granted()) {
+        waiter = -1;
+        finished = true;
+        stopListening();
+        completeLater(new FilePermit(gatePermit, file, attempt.slots()));
+        return;
+      }
+      waiter = attempt.waiter();
+      semaphore.adoptLimitLater(attempt.limit(), attempt.limitVersion());
+      if (attempt.limit() >= 1 && request.permits() > attempt.limit()) {
+        fail(semaphore.impossible(request.permits(), attempt.limit()));
+      } else if (semaphore.isClosed()) {
+        fail(
+            new SemaphoreClosedException(
+                "acquireAsync on semaphore '" + semaphore.name() + "', which is closed"));
+      } else if (!timerPending) {
+        timerPending = true;
+        TIMER.schedule(this::attemptOnTimer, polling.next(), TimeUnit.NANOSECONDS);
+      }
+    } catch (Throwable failure) {
+      fail(failure);
+    }
   }
 
   /** Completes the result on a virtual thread; a cancel that got there first closes it. */
@@ -142,8 +171,13 @@ final class AsyncSlotRequest {
           finished = true;
           stopListening();
           if (waiter >= 0) {
-            table.withdraw(waiter);
+            int withdrawn = waiter;
             waiter = -1;
+            try {
+              table.withdraw(withdrawn, request.requestId());
+            } catch (java.io.IOException failure) {
+              // the lock byte stays held until this JVM ends; the rest must still be undone
+            }
           }
           Permit gate = gatePermit;
           if (gate != null) {

@@ -243,19 +243,22 @@ public final class FileSemaphore implements Semaphore {
 
   @Override
   public Permit acquire(int permits) throws InterruptedException {
+    refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
     return slotsFor(gatePermit, false, 0);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
+    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
     }
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = null;
     boolean handedOver = false;
     try {
+      file = SlotFile.open(path, permissions);
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
       adoptLimit(attempt.limit(), attempt.limitVersion());
@@ -267,7 +270,9 @@ public final class FileSemaphore implements Semaphore {
     } finally {
       if (!handedOver) {
         gatePermit.get().close();
-        file.close();
+        if (file != null) {
+          file.close();
+        }
       }
     }
   }
@@ -275,6 +280,7 @@ public final class FileSemaphore implements Semaphore {
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + saturatedNanos(timeout);
+    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -284,12 +290,20 @@ public final class FileSemaphore implements Semaphore {
 
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
+    refreshLimitBefore(permits);
+    SlotFile file = SlotFile.open(path, permissions); // first: if it fails, nothing is taken
+    CompletableFuture<Permit> gateFuture;
+    try {
+      gateFuture = gate.acquireAsync(permits);
+    } catch (RuntimeException badInput) {
+      file.close();
+      throw badInput;
+    }
     if (gateFuture.isCompletedExceptionally()) {
+      file.close();
       return gateFuture; // closed: fail at once, as the gate does
     }
-    return AsyncSlotRequest.start(
-        this, SlotFile.open(path, permissions), request(permits), gateFuture);
+    return AsyncSlotRequest.start(this, file, request(permits), gateFuture);
   }
 
   /**
@@ -309,7 +323,7 @@ public final class FileSemaphore implements Semaphore {
     } finally {
       file.close();
     }
-    adoptLimit(changed.limit(), changed.limitVersion());
+    gateLimit.reportAndSettle(changed.limit(), changed.limitVersion());
     localWaiters.forEach(Runnable::run);
   }
 
@@ -398,6 +412,27 @@ public final class FileSemaphore implements Semaphore {
     gateLimit.report(limit, version);
   }
 
+  /**
+   * {@link #adoptLimit}, from the file's I/O thread: the gate's limit change may fail queued
+   * futures and so run callers' code, which must not run there; so it runs on a virtual thread
+   * (only when the limit read is newer than the gate's).
+   */
+  void adoptLimitLater(int limit, int version) {
+    if (gateLimit.isNewer(version)) {
+      Thread.startVirtualThread(() -> gateLimit.report(limit, version));
+    }
+  }
+
+  /**
+   * Before a request larger than the gate's limit fails as impossible, reads the file: another
+   * process may have raised the limit since this JVM last looked.
+   */
+  private void refreshLimitBefore(int permits) {
+    if (permits > gate.limit() && permits <= SlotLayout.MAX_LIMIT && !isClosed()) {
+      limit();
+    }
+  }
+
   IllegalArgumentException impossible(int permits, int limit) {
     return new IllegalArgumentException(
         "a request for "
@@ -412,9 +447,10 @@ public final class FileSemaphore implements Semaphore {
 
   private Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
       throws InterruptedException {
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = null;
     boolean handedOver = false;
     try {
+      file = SlotFile.open(path, permissions);
       int[] slots = SlotWait.await(this, file, request(gatePermit.permits()), timed, deadline);
       if (slots == null) {
         return null;
@@ -424,7 +460,9 @@ public final class FileSemaphore implements Semaphore {
     } finally {
       if (!handedOver) {
         gatePermit.close();
-        file.close();
+        if (file != null) {
+          file.close();
+        }
       }
     }
   }

@@ -25,10 +25,29 @@ final class GateLimit {
   private final LocalSemaphore gate;
   private final AtomicReference<Known> newest;
   private final AtomicBoolean updating = new AtomicBoolean();
+  private volatile int appliedVersion;
 
   GateLimit(LocalSemaphore gate, int limit, int version) {
     this.gate = gate;
     this.newest = new AtomicReference<>(new Known(limit, version));
+    this.appliedVersion = version;
+  }
+
+  /** Whether a limit read with {@code version} is newer than any reported so far. */
+  boolean isNewer(int version) {
+    return version > newest.get().version();
+  }
+
+  /**
+   * Reports a limit and returns once the gate has it (or a newer one): for {@link
+   * FileSemaphore#setLimit}, whose caller may make a request right after.
+   */
+  void reportAndSettle(int limit, int version) {
+    report(limit, version);
+    while (appliedVersion < version && !gate.isClosed()) {
+      report(limit, version); // take over if the thread that held the flag has left
+      Thread.onSpinWait();
+    }
   }
 
   /** Reports a limit read from the file with its version; the gate follows the newest. */
@@ -49,6 +68,7 @@ final class GateLimit {
         if (!gate.isClosed() && gate.limit() != target.limit()) {
           gate.setLimit(target.limit());
         }
+        appliedVersion = Math.max(appliedVersion, target.version());
       } finally {
         updating.set(false);
       }
@@ -56,6 +76,7 @@ final class GateLimit {
   }
 
   private boolean settled() {
-    return gate.isClosed() || gate.limit() == newest.get().limit();
+    Known target = newest.get();
+    return gate.isClosed() || (gate.limit() == target.limit() && appliedVersion >= target.version());
   }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -45,15 +47,22 @@ final class SlotFile {
   private final SlotTable table;
   private final ExecutorService io;
   private final Set<Runnable> releaseListeners = ConcurrentHashMap.newKeySet();
+  private volatile Thread ioThread;
   private int users; // guarded by REGISTRY_LOCK
 
   private SlotFile(Path file, FileChannel channel) {
     this.file = file;
     this.channel = channel;
     this.table = new SlotTable(channel, file);
+    ThreadFactory threads =
+        Thread.ofPlatform().daemon().name("permits-file " + file.getFileName()).factory();
     this.io =
         Executors.newSingleThreadExecutor(
-            Thread.ofPlatform().daemon().name("permits-file " + file.getFileName()).factory());
+            task -> {
+              Thread thread = threads.newThread(task);
+              ioThread = thread;
+              return thread;
+            });
   }
 
   /**
@@ -61,7 +70,7 @@ final class SlotFile {
    * already open. Each call must be paired with one {@link #close()}.
    */
   static SlotFile open(Path file, Set<PosixFilePermission> permissions) {
-    Path key = file.toAbsolutePath().normalize();
+    Path key = realPath(file);
     REGISTRY_LOCK.lock();
     try {
       SlotFile open = REGISTRY.get(key);
@@ -90,22 +99,33 @@ final class SlotFile {
     }
   }
 
-  /** Gives back one use; the last closes the channel and stops the I/O thread. */
+  /**
+   * Gives back one use; the last stops the I/O thread and closes the channel, before the file
+   * leaves the registry: a new open of the same file meanwhile waits, rather than opening a
+   * second channel whose locks the old one's close would drop.
+   */
   void close() {
     REGISTRY_LOCK.lock();
     try {
       if (--users > 0) {
         return;
       }
+      io.shutdown();
+      if (!isIoThread()) {
+        try {
+          io.awaitTermination(1, TimeUnit.SECONDS); // stray no-op attempts of finished requests
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing is held any more; the descriptor is gone either way
+      }
       REGISTRY.remove(file);
     } finally {
       REGISTRY_LOCK.unlock();
-    }
-    io.shutdown();
-    try {
-      channel.close();
-    } catch (IOException ignored) {
-      // nothing is held any more; the descriptor is gone either way
     }
   }
 
@@ -113,8 +133,16 @@ final class SlotFile {
     return file;
   }
 
-  /** Runs an operation on the file's I/O thread and waits for it, not interruptibly. */
+  /**
+   * Runs an operation on the file's I/O thread and waits for it, not interruptibly.
+   *
+   * @throws IllegalStateException if called on the I/O thread itself (it would wait forever)
+   */
   <T> T call(TableOperation<T> operation) {
+    if (isIoThread()) {
+      throw new IllegalStateException(
+          "a blocking operation on " + file + " from its own I/O thread would never end");
+    }
     CompletableFuture<T> result = submit(operation);
     boolean interrupted = false;
     try {
@@ -163,6 +191,10 @@ final class SlotFile {
     releaseListeners.forEach(Runnable::run);
   }
 
+  private boolean isIoThread() {
+    return Thread.currentThread() == ioThread;
+  }
+
   void onRelease(Runnable listener) {
     releaseListeners.add(listener);
   }
@@ -188,6 +220,17 @@ final class SlotFile {
       throw error;
     }
     return new IllegalStateException(failure);
+  }
+
+  /** The file's real path (its directory's, resolved, and its name): one key per file. */
+  private static Path realPath(Path file) {
+    Path absolute = file.toAbsolutePath().normalize();
+    try {
+      return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+    } catch (IOException missing) {
+      throw new UncheckedIOException(
+          "cannot open semaphore file " + file + ": " + missing, missing);
+    }
   }
 
   private static FileChannel openChannel(Path file, Set<PosixFilePermission> permissions) {

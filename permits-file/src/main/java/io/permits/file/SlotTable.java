@@ -64,6 +64,7 @@ final class SlotTable {
   private final Path file;
   private final Map<Integer, FileLock> heldSlots = new HashMap<>();
   private final Map<Integer, FileLock> heldWaiters = new HashMap<>();
+  private final Map<Integer, Long> waiterOwners = new HashMap<>();
 
   SlotTable(FileChannel channel, Path file) {
     this.channel = channel;
@@ -134,12 +135,17 @@ final class SlotTable {
       if (permits <= limit && fits(permits, header, request, waiter)) {
         int[] slots = takeSlots(permits, limit);
         if (slots != null) {
-          SlotRecord holder = request.granted(Instant.now());
-          for (int slot : slots) {
-            write(holder.encode(), SlotLayout.holderRecord(slot));
+          try {
+            SlotRecord holder = request.granted(Instant.now());
+            for (int slot : slots) {
+              write(holder.encode(), SlotLayout.holderRecord(slot));
+            }
+          } catch (IOException | RuntimeException failure) {
+            release(slots); // a disk full, say: the grant did not happen, so hold nothing
+            throw failure;
           }
           if (waiter >= 0) {
-            dropWaiter(waiter);
+            dropWaiter(waiter, request.requestId());
           }
           return new Attempt(slots, limit, header.limitVersion(), -1);
         }
@@ -147,24 +153,40 @@ final class SlotTable {
       if (waiter >= 0) {
         heartbeat(waiter);
       } else if (register && permits <= limit) {
-        waiter = addWaiter(request, header);
+        waiter = addWaiter(request);
       }
       return new Attempt(null, limit, header.limitVersion(), waiter);
     }
   }
 
-  /** Lets go of slots this JVM holds. */
+  /** Lets go of slots this JVM holds: all of them, even if letting go of one fails. */
   void release(int[] slots) throws IOException {
+    IOException first = null;
     for (int slot : slots) {
       FileLock lock = heldSlots.remove(slot);
       if (lock != null) {
-        lock.release();
+        try {
+          lock.release();
+        } catch (IOException failure) {
+          first = first == null ? failure : first;
+        }
       }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
-  /** Withdraws a registered waiter. */
-  void withdraw(int waiter) throws IOException {
+  /**
+   * Withdraws a registered waiter, if it is still this request's: the index may have been given
+   * to another request since (after a grant withdrew it, say).
+   */
+  void withdraw(int waiter, long requestId) throws IOException {
+    Long owner = waiterOwners.get(waiter);
+    if (owner == null || owner != requestId) {
+      return;
+    }
+    waiterOwners.remove(waiter);
     FileLock lock = heldWaiters.remove(waiter);
     if (lock != null) {
       lock.release();
@@ -333,40 +355,55 @@ final class SlotTable {
     return live;
   }
 
-  private int addWaiter(SlotRecord request, Header header) throws IOException {
+  private int addWaiter(SlotRecord request) throws IOException {
     for (int w = 0; w < SlotLayout.MAX_WAITERS; w++) {
       if (heldWaiters.containsKey(w)) {
         continue;
       }
       FileLock lock = channel.tryLock(SlotLayout.WAITER_LOCKS + w, 1, false);
       if (lock != null) {
-        heldWaiters.put(w, lock);
-        Instant now = Instant.now();
-        SlotRecord waiting =
-            new SlotRecord(
-                true,
-                request.permits(),
-                request.pid(),
-                request.requestId(),
-                now,
-                now.toEpochMilli(),
-                request.threadId(),
-                request.host(),
-                request.thread(),
-                request.command());
-        write(waiting.encode(), SlotLayout.waiterRecord(w));
-        Header current = readHeader();
-        if (current != null && w + 1 > current.waiterHighWater()) {
-          writeHeader(current.withWaiterHighWater(w + 1));
+        try {
+          writeWaiter(w, request);
+        } catch (IOException | RuntimeException failure) {
+          lock.release();
+          throw failure;
         }
+        heldWaiters.put(w, lock);
+        waiterOwners.put(w, request.requestId());
         return w;
       }
     }
     return -1; // every waiter index in use: wait unlisted
   }
 
-  private void dropWaiter(int waiter) throws IOException {
-    withdraw(waiter);
+  private void writeWaiter(int w, SlotRecord request) throws IOException {
+    Instant now = Instant.now();
+    SlotRecord waiting =
+        new SlotRecord(
+            true,
+            request.permits(),
+            request.pid(),
+            request.requestId(),
+            now,
+            now.toEpochMilli(),
+            request.threadId(),
+            request.host(),
+            request.thread(),
+            request.command());
+    write(waiting.encode(), SlotLayout.waiterRecord(w));
+    Header current = readHeader();
+    if (current != null && w + 1 > current.waiterHighWater()) {
+      writeHeader(current.withWaiterHighWater(w + 1));
+    }
+  }
+
+  /** Withdraws the waiter of a request just granted; a failure here must not undo the grant. */
+  private void dropWaiter(int waiter, long requestId) {
+    try {
+      withdraw(waiter, requestId);
+    } catch (IOException failure) {
+      // the lock byte stays held until this JVM ends; the grant stands
+    }
   }
 
   private void heartbeat(int waiter) throws IOException {

@@ -79,7 +79,7 @@ final class SlotWait {
         int withdrawn = registered;
         file.call(
             table -> {
-              table.withdraw(withdrawn);
+              table.withdraw(withdrawn, request.requestId());
               return null;
             });
       }

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** What only separate processes can show: holders elsewhere, kill -9, stopped waiters. */
 @Timeout(60)
+@SuppressWarnings("try") // permits held by try blocks that do not use them
 class CrossProcessTest {
 
   @TempDir Path directory;

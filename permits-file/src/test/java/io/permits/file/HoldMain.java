@@ -12,6 +12,7 @@ public final class HoldMain {
 
   private HoldMain() {}
 
+  @SuppressWarnings("try") // the permit is held, not used
   public static void main(String[] args) throws Exception {
     try (FileSemaphore semaphore =
             FileSemaphore.open(Path.of(args[0]), args[1], Integer.parseInt(args[2]));

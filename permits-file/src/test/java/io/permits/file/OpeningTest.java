@@ -80,6 +80,7 @@ class OpeningTest {
   }
 
   @Test
+  @SuppressWarnings("try") // the semaphore is open, not used
   void aNewDirectoryAndFileAreTheOwnersOnly() throws Exception {
     Path fresh = directory.resolve("new").resolve("permits");
     try (FileSemaphore semaphore = FileSemaphore.open(fresh, "private", 1)) {

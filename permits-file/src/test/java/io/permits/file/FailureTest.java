@@ -1,0 +1,95 @@
+package io.permits.file;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.permits.Permit;
+import io.permits.file.SlotTable.Attempt;
+import io.permits.tck.ForkedJvm;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Failures and callbacks that must not cost a permit or hang the file's I/O thread. */
+@Timeout(60)
+class FailureTest {
+
+  @TempDir Path directory;
+
+  @Test
+  void aStatusReadThroughASymlinkKeepsThisJvmsLocks() throws Exception {
+    Path real = Files.createDirectory(directory.resolve("real"));
+    Path link = Files.createSymbolicLink(directory.resolve("link"), real);
+    try (FileSemaphore semaphore = FileSemaphore.open(real, "s", 1);
+        Permit held = semaphore.acquire()) {
+      assertThat(FileSemaphore.status(link, "s").held()).isEqualTo(1);
+      try (FileSemaphore viaLink = FileSemaphore.open(link, "s", 1)) {
+        assertThat(viaLink.tryAcquire()).isEmpty();
+      }
+      // a second channel on the file, closed, would have dropped this JVM's locks
+      try (ForkedJvm other = ForkedJvm.start(TryMain.class, real.toString(), "s", "1")) {
+        other.awaitLine("none");
+      }
+      assertThat(held.isHeld()).isTrue();
+    }
+  }
+
+  @Test
+  void aCallbackOfAFutureFailedByAShrinkMayUseTheSemaphore() throws Exception {
+    try (FileSemaphore a = FileSemaphore.open(directory, "cb", 3);
+        FileSemaphore b = FileSemaphore.open(directory, "cb", 3)) {
+      Permit all = b.acquire(3);
+      CompletableFuture<Permit> polling = a.acquireAsync(1); // waits for b's slots
+      CompletableFuture<Integer> seenInCallback = new CompletableFuture<>();
+      CompletableFuture<Permit> tooLarge = a.acquireAsync(3); // queued in a's gate
+      tooLarge.whenComplete((permit, failure) -> seenInCallback.complete(a.available()));
+
+      b.setLimit(2); // a learns it from the file; its gate then fails the request for 3
+
+      assertThat(seenInCallback.get(20, TimeUnit.SECONDS)).isZero();
+      assertThat(tooLarge).isCompletedExceptionally();
+      all.close(); // must not hang: the file's I/O thread is free
+      polling.get(20, TimeUnit.SECONDS).close();
+      assertThat(a.available()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aGrantWhoseRecordCannotBeWrittenHoldsNothing() throws Exception {
+    Path file = directory.resolve("full.permits");
+    try (FailingChannel channel =
+        new FailingChannel(
+            FileChannel.open(
+                file,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE))) {
+      SlotTable table = new SlotTable(channel, file);
+      table.open("full", 2, false);
+      SlotRecord request =
+          new SlotRecord(false, 2, 1, 1, Instant.now(), 0, 1, "host", "thread", "command");
+
+      channel.failWrites = true;
+      assertThatThrownBy(() -> table.tryGrant(2, request, -1, true))
+          .isInstanceOf(IOException.class);
+      assertThat(table.heldHere()).as("slots kept after the failed grant").isZero();
+      assertThatThrownBy(() -> table.tryGrant(2, request, -1, true))
+          .isInstanceOf(IOException.class);
+
+      channel.failWrites = false;
+      Attempt granted = table.tryGrant(2, request, -1, true);
+      assertThat(granted.granted()).isTrue();
+      assertThat(table.counts().held()).isEqualTo(2);
+      table.release(granted.slots());
+      assertThat(table.counts().held()).isZero();
+    }
+  }
+}
