@@ -35,10 +35,11 @@ import picocli.CommandLine.Spec;
     name = "run",
     sortOptions = false,
     description = {
-      "Runs CMD while holding permits of the semaphore NAME, shared by every process on this",
-      "host that names it (the same directory). Waits in arrival order when none is free.",
-      "The exit code is CMD's; ${COMMAND-NAME} itself exits with 75 on timeout (or",
-      "--timeout-exit-code), 2 on bad input, 127 if CMD cannot be started."
+      "Runs CMD while holding permits of the semaphore NAME, shared by every process on this"
+          + " host that names it (in the same directory). Waits in arrival order when none is"
+          + " free.",
+      "The exit code is CMD's. permits run itself exits with 75 on timeout (or"
+          + " --timeout-exit-code), 2 on bad input, 127 if CMD cannot be started."
     })
 public final class RunCommand implements Callable<Integer> {
 
