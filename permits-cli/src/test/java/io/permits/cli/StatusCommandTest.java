@@ -45,8 +45,11 @@ class StatusCommandTest {
       CommandRun status = CommandRun.of("status", "--backend", "file:" + directory, "--json", "db");
       assertThat(status.exitCode()).isZero();
       assertThat(status.out().trim())
-          .startsWith("[{\"name\":\"db\",\"limit\":2,\"held\":1,\"waiting\":0,\"holders\":[{\"pid\":"
-              + pid + ",")
+          .startsWith(
+              "[{\"name\":\"db\",\"limit\":2,\"held\":1,\"waiting\":0,"
+                  + "\"holders\":[{\"pid\":"
+                  + pid
+                  + ",")
           .contains("\"permits\":1", "\"command\":\"say \\\"hi\\\"\"", "\"waiters\":[]")
           .endsWith("}]");
     }

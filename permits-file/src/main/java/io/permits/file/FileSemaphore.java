@@ -39,7 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>{@code
  * // at most 4 transcodes at once, whichever processes run them
- * try (FileSemaphore transcodes = FileSemaphore.open(FileSemaphore.defaultDirectory(), "ffmpeg", 4);
+ * Path directory = FileSemaphore.defaultDirectory();
+ * try (FileSemaphore transcodes = FileSemaphore.open(directory, "ffmpeg", 4);
  *     Permit permit = transcodes.acquire()) {
  *   transcode(file);
  * }
@@ -392,9 +393,25 @@ public final class FileSemaphore implements Semaphore {
     own.close();
   }
 
+  /** Returns name, directory, the gate's state and the file's counts, for logs and debuggers. */
   @Override
   public String toString() {
-    return "FileSemaphore[" + name + " in " + directory + ", " + gate.fairness() + "]";
+    String file;
+    try {
+      Counts counts = counts();
+      file =
+          "file: limit "
+              + counts.limit()
+              + " (version "
+              + counts.limitVersion()
+              + "), held "
+              + counts.held()
+              + ", waiting "
+              + counts.waiting();
+    } catch (RuntimeException unreadable) {
+      file = "file unreadable: " + unreadable.getMessage();
+    }
+    return "FileSemaphore[" + name + " in " + directory + ", gate " + gate + ", " + file + "]";
   }
 
   // ---- for the waits

@@ -66,8 +66,9 @@ final class SlotFile {
   }
 
   /**
-   * Opens the file (creating it with {@code permissions} if needed; the directory must exist), or takes another use of the one
-   * already open. Each call must be paired with one {@link #close()}.
+   * Opens the file (creating it with {@code permissions} if needed; the directory must exist),
+   * or takes another use of the one already open. Each call must be paired with one {@link
+   * #close()}.
    */
   static SlotFile open(Path file, Set<PosixFilePermission> permissions) {
     Path key = realPath(file);
@@ -238,7 +239,8 @@ final class SlotFile {
       try {
         return FileChannel.open(
             file,
-            Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
+            Set.of(
+                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
             PosixFilePermissions.asFileAttribute(permissions));
       } catch (java.nio.file.FileAlreadyExistsException exists) {
         return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);

@@ -79,7 +79,8 @@ final class SlotLayout {
 
     ByteBuffer encode() {
       ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES);
-      buffer.put(MAGIC).putInt(limit).putInt(highWater).putInt(waiterHighWater).putInt(limitVersion);
+      buffer.put(MAGIC).putInt(limit).putInt(highWater).putInt(waiterHighWater);
+      buffer.putInt(limitVersion);
       return buffer.flip();
     }
 

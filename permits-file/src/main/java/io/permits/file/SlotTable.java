@@ -484,6 +484,7 @@ final class SlotTable {
   }
 
   static UncheckedIOException unchecked(Path file, IOException failure) {
-    return new UncheckedIOException("semaphore file " + file + ": " + failure.getMessage(), failure);
+    return new UncheckedIOException(
+        "semaphore file " + file + ": " + failure.getMessage(), failure);
   }
 }
