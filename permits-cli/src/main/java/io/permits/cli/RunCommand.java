@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -87,14 +88,7 @@ public final class RunCommand implements Callable<Integer> {
       description = "Set the semaphore's limit to L if it records another one.")
   boolean changeLimit;
 
-  @Option(
-      names = "--backend",
-      paramLabel = "BACKEND",
-      converter = Backend.Converter.class,
-      description =
-          "Where the semaphore lives: file (default: "
-              + "$XDG_RUNTIME_DIR/permits, or permits-$USER in the temp directory) or file:DIR.")
-  Backend backend = Backend.defaultBackend();
+  @Mixin BackendOption backend;
 
   @Option(
       names = {"-v", "--verbose"},

@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -54,12 +55,7 @@ public final class StatusCommand implements Callable<Integer> {
       description = "Only this semaphore; all of the backend's when omitted.")
   String name;
 
-  @Option(
-      names = "--backend",
-      paramLabel = "BACKEND",
-      converter = Backend.Converter.class,
-      description = "file (the default directory) or file:DIR.")
-  Backend backend = Backend.defaultBackend();
+  @Mixin BackendOption backend;
 
   @Option(names = "--json", description = "Print JSON, for scripts.")
   boolean json;

@@ -95,6 +95,12 @@ record SlotRecord(
         false, permits, pid, requestId, at, at.toEpochMilli(), threadId, host, thread, command);
   }
 
+  /** The same request as a waiter, waiting since {@code at}. */
+  SlotRecord waiting(Instant at) {
+    return new SlotRecord(
+        true, permits, pid, requestId, at, at.toEpochMilli(), threadId, host, thread, command);
+  }
+
   /** Whether this waiter comes before {@code other} in arrival order (ties by pid, request). */
   boolean arrivedBefore(SlotRecord other) {
     int bySince = since.compareTo(other.since);

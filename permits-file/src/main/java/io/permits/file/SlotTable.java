@@ -377,19 +377,7 @@ final class SlotTable {
   }
 
   private void writeWaiter(int w, SlotRecord request) throws IOException {
-    Instant now = Instant.now();
-    SlotRecord waiting =
-        new SlotRecord(
-            true,
-            request.permits(),
-            request.pid(),
-            request.requestId(),
-            now,
-            now.toEpochMilli(),
-            request.threadId(),
-            request.host(),
-            request.thread(),
-            request.command());
+    SlotRecord waiting = request.waiting(Instant.now());
     write(waiting.encode(), SlotLayout.waiterRecord(w));
     Header current = readHeader();
     if (current != null && w + 1 > current.waiterHighWater()) {
