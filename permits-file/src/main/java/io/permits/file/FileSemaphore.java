@@ -338,10 +338,11 @@ public final class FileSemaphore implements Semaphore {
   public SemaphoreStats stats() {
     SemaphoreStats local = gate.stats();
     Counts counts = counts();
+    int available = available(counts);
     return new SemaphoreStats(
         counts.limit(),
-        available(counts),
-        counts.held(),
+        available,
+        Math.max(counts.held(), local.held()), // in the file, or taken here on the way there
         local.waiting() + counts.waiting(),
         local.peakWaiting(),
         local.grants(),

@@ -1,0 +1,37 @@
+package io.permits.redis;
+
+/**
+ * The keys of one semaphore, all under one hash tag ({@code {permits:NAME}}) so that a Redis
+ * Cluster keeps them in one slot and a script may touch them all.
+ */
+final class RedisKeys {
+
+  private final String[] all;
+  private final String wakePrefix;
+
+  RedisKeys(String name) {
+    String tag = "{permits:" + name + "}";
+    this.wakePrefix = tag + ":wake:";
+    this.all =
+        new String[] {
+          tag + ":limit",
+          tag + ":holders",
+          tag + ":weights",
+          tag + ":used",
+          tag + ":queue",
+          tag + ":tickets",
+          tag + ":fence",
+          tag + ":sequence",
+          wakePrefix
+        };
+  }
+
+  String[] all() {
+    return all;
+  }
+
+  /** The channel on which the scripts tell one client that its queued request may fit now. */
+  String wakeChannel(String clientId) {
+    return wakePrefix + clientId;
+  }
+}

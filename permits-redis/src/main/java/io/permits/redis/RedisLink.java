@@ -1,0 +1,126 @@
+package io.permits.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.function.BiConsumer;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A semaphore's connections to Redis (one for scripts, one subscribed to its wake channel),
+ * counted by use: the semaphore itself, each request while it talks to Redis, each lease still
+ * held. They close when the semaphore is closed and the last use ends, so a lease held past
+ * {@code close()} can still be renewed and released; a use after that (a count read of a closed
+ * semaphore) opens them again, and closes them when done.
+ */
+final class RedisLink {
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final @Nullable RedisClient givenClient;
+  private final @Nullable RedisURI uri;
+  private final String wakeChannel;
+  private final BiConsumer<String, String> onMessage;
+
+  // guarded by lock
+  private @Nullable RedisClient client;
+  private @Nullable StatefulRedisConnection<String, String> connection;
+  private @Nullable StatefulRedisPubSubConnection<String, String> wake;
+  private @Nullable RedisAsyncCommands<String, String> commands;
+  private int users = 1; // the semaphore's own
+  private boolean retired;
+
+  RedisLink(
+      @Nullable RedisClient givenClient,
+      @Nullable RedisURI uri,
+      String wakeChannel,
+      BiConsumer<String, String> onMessage) {
+    this.givenClient = givenClient;
+    this.uri = uri;
+    this.wakeChannel = wakeChannel;
+    this.onMessage = onMessage;
+    lock.lock();
+    try {
+      open();
+    } catch (RuntimeException failed) {
+      closeAll();
+      throw failed;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Takes a use and returns the commands to run with it; pair with {@link #release()}. */
+  RedisAsyncCommands<String, String> retain() {
+    lock.lock();
+    try {
+      if (commands == null) {
+        open();
+      }
+      users++;
+      return commands;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives back a use; the last, once retired, closes the connections. */
+  void release() {
+    lock.lock();
+    try {
+      if (--users == 0 && retired) {
+        closeAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The semaphore closed: gives back its own use. */
+  void retire() {
+    lock.lock();
+    try {
+      if (retired) {
+        return;
+      }
+      retired = true;
+    } finally {
+      lock.unlock();
+    }
+    release();
+  }
+
+  private void open() {
+    client = givenClient != null ? givenClient : RedisClient.create(uri);
+    connection = client.connect();
+    commands = connection.async();
+    wake = client.connectPubSub();
+    wake.addListener(
+        new RedisPubSubAdapter<>() {
+          @Override
+          public void message(String channel, String message) {
+            onMessage.accept(channel, message);
+          }
+        });
+    wake.sync().subscribe(wakeChannel);
+  }
+
+  private void closeAll() {
+    if (wake != null) {
+      wake.closeAsync();
+    }
+    if (connection != null) {
+      connection.closeAsync();
+    }
+    if (givenClient == null && client != null) {
+      client.shutdownAsync();
+    }
+    wake = null;
+    connection = null;
+    commands = null;
+    client = null;
+  }
+}

@@ -1,0 +1,631 @@
+package io.permits.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.permits.Fairness;
+import io.permits.Lease;
+import io.permits.LocalSemaphore;
+import io.permits.Permit;
+import io.permits.SemaphoreClosedException;
+import io.permits.SemaphoreStats;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Pattern;
+
+/**
+ * A semaphore shared by every client of one Redis primary that names it: at most {@link
+ * #limit()} permits are held at once, across all of them. Permits are {@link Lease leases}: they
+ * expire unless renewed, so a crashed holder's permits come back within one lease; each grant
+ * carries a fencing token.
+ *
+ * <pre>{@code
+ * try (RedisSemaphore api = RedisSemaphore.builder("redis://localhost:6379")
+ *         .name("api").limit(10).lease(Duration.ofSeconds(30)).build();
+ *     Lease lease = api.acquire()) {
+ *   callTheApi(lease.token());
+ * }
+ * }</pre>
+ *
+ * <p>What one primary guarantees: the permits held never exceed the limit; a holder that stops
+ * renewing loses its permits within one lease (by the server's clock); tokens strictly increase.
+ * What it does not: Redis replicates asynchronously, so after a failover the new primary may have
+ * lost recent grants and hand the same permits out again, and tokens may repeat. Fencing at the
+ * resource (refuse tokens lower than the highest seen) limits the harm of the first; nothing here
+ * survives the second without a consensus store. See docs/distributed.md.
+ *
+ * <p>Implementation notes. All keys of a semaphore live under one hash tag; each operation is
+ * one Lua script, with time from {@code redis.call('TIME')}. A request first takes permits of
+ * an in-process gate (a {@link LocalSemaphore} with the same limit, so threads of this JVM queue,
+ * time out and get interrupted in memory), then runs the acquire script: one round trip when
+ * permits are free. Otherwise the script queues a ticket (FIFO across clients, each ticket with a
+ * deadline the waiter refreshes), and the waiter parks until the release, cancel or limit script
+ * publishes its ticket on this client's channel, or until the next holder's expiry or its
+ * ticket's refresh is due — a lost message costs time, not correctness. Every way out of a wait
+ * withdraws the ticket; a grant that reaches a caller who gave up is released at once. Script
+ * calls wait for their reply without being interruptible, so a reply is never lost to an
+ * interrupt. A watchdog renews each lease at a third of its length.
+ */
+public final class RedisSemaphore implements io.permits.Semaphore {
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
+  private static final long TICKET_REFRESH_MILLIS = 1_000;
+  private static final long TICKET_TTL_MILLIS = 5_000;
+
+  private final String name;
+  private final RedisKeys keys;
+  private final long leaseMillis;
+  private final String clientId = UUID.randomUUID().toString();
+  private final Map<String, Runnable> waiters = new ConcurrentHashMap<>();
+  private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
+  private final RedisLink link;
+  private final LocalSemaphore gate;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicLong requests = new AtomicLong();
+
+  /** Renews every semaphore's leases: one daemon thread for the JVM. */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("permits-redis-watchdog").factory());
+
+  private RedisSemaphore(Builder builder) {
+    this.name = builder.name;
+    this.keys = new RedisKeys(name);
+    this.leaseMillis = builder.lease.toMillis();
+    this.link =
+        new RedisLink(
+            builder.client,
+            builder.uri,
+            keys.wakeChannel(clientId),
+            (channel, ticket) -> {
+              Runnable wake = waiters.get(ticket);
+              if (wake != null) {
+                wake.run();
+              }
+            });
+    int recorded;
+    try {
+      recorded = openLimit(builder.limit, builder.changeLimit);
+    } catch (RuntimeException failed) {
+      link.retire();
+      throw failed;
+    }
+    this.gate =
+        LocalSemaphore.builder().name(name).limit(recorded).fairness(builder.fairness).build();
+  }
+
+  /**
+   * Starts building a semaphore on a client the caller owns (and closes).
+   *
+   * @param client a Lettuce client
+   * @return a builder
+   */
+  public static Builder builder(RedisClient client) {
+    return new Builder(Objects.requireNonNull(client, "client"), null);
+  }
+
+  /**
+   * Starts building a semaphore on its own client, closed with it.
+   *
+   * @param uri a Redis URI such as {@code redis://localhost:6379}
+   * @return a builder
+   * @throws IllegalArgumentException if the URI is not a Redis URI
+   */
+  public static Builder builder(String uri) {
+    Objects.requireNonNull(uri, "uri");
+    try {
+      RedisURI parsed = RedisURI.create(uri);
+      return new Builder(null, parsed);
+    } catch (RuntimeException bad) {
+      throw new IllegalArgumentException(
+          "bad Redis URI '" + uri + "': " + bad.getMessage() + " (e.g. redis://localhost:6379)",
+          bad);
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Read from Redis: another client may have changed it.
+   */
+  @Override
+  public int limit() {
+    int recorded = toInt(call(RedisScripts.LIMIT, "0", "read").get(0));
+    if (recorded >= 1 && recorded != gate.limit()) {
+      gate.setLimit(recorded);
+    }
+    return recorded;
+  }
+
+  @Override
+  public int available() {
+    List<Object> state = call(RedisScripts.STATE);
+    int limit = toInt(state.get(0));
+    int used = toInt(state.get(1));
+    return Math.max(0, Math.min(gate.available(), limit - used));
+  }
+
+  @Override
+  public int waiting() {
+    List<Object> state = call(RedisScripts.STATE);
+    List<?> queue = (List<?>) state.get(3);
+    return gate.waiting() + queue.size() / 2;
+  }
+
+  @Override
+  public Lease acquire(int permits) throws InterruptedException {
+    Permit gatePermit = gate.acquire(permits);
+    return remote(gatePermit, true, false, 0);
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits) {
+    Optional<Permit> gatePermit = gate.tryAcquire(permits);
+    if (gatePermit.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.ofNullable(remote(gatePermit.get(), false, false, 0));
+    } catch (InterruptedException cannotHappen) {
+      Thread.currentThread().interrupt();
+      return Optional.empty();
+    }
+  }
+
+  @Override
+  public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    long deadline = System.nanoTime() + saturatedNanos(timeout);
+    Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
+    if (gatePermit.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.ofNullable(remote(gatePermit.get(), true, true, deadline));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The request waits on a virtual thread of its own; cancelling the future interrupts it,
+   * which withdraws the request (its queue ticket included).
+   */
+  @Override
+  public CompletableFuture<Permit> acquireAsync(int permits) {
+    CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
+    if (gateFuture.isCompletedExceptionally()) {
+      return gateFuture;
+    }
+    CompletableFuture<Permit> result = new CompletableFuture<>();
+    AtomicReference<Thread> waiter = new AtomicReference<>();
+    gateFuture.whenComplete(
+        (gatePermit, failure) -> {
+          if (failure != null) {
+            // inline, on the thread that failed it (a close, say), as the gate does
+            result.completeExceptionally(
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure);
+            return;
+          }
+          if (result.isDone()) {
+            gatePermit.close();
+            return;
+          }
+          waiter.set(
+              Thread.ofVirtual()
+                  .name("permits-redis-async " + name)
+                  .start(() -> completeRemotely(gatePermit, result)));
+          if (result.isDone()) {
+            waiter.get().interrupt(); // cancelled while the thread started
+          }
+        });
+    result.whenComplete(
+        (permit, failure) -> {
+          if (!gateFuture.isDone()) {
+            gateFuture.cancel(false);
+          }
+          Thread thread = waiter.get();
+          if (thread != null && (result.isCancelled() || failure != null)) {
+            thread.interrupt();
+          }
+        });
+    return result;
+  }
+
+  private void completeRemotely(Permit gatePermit, CompletableFuture<Permit> result) {
+    try {
+      Lease lease = remote(gatePermit, true, false, 0);
+      if (!result.complete(lease)) {
+        lease.close(); // cancelled as it was granted
+      }
+    } catch (InterruptedException withdrawn) {
+      result.cancel(false);
+    } catch (RuntimeException failed) {
+      result.completeExceptionally(failed);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Sets the limit in Redis, for every client; queued requests that now fit are woken.
+   */
+  @Override
+  public void setLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+    }
+    call(RedisScripts.LIMIT, Integer.toString(limit), "change");
+    gate.setLimit(limit);
+  }
+
+  @Override
+  public SemaphoreStats stats() {
+    SemaphoreStats local = gate.stats();
+    List<Object> state = call(RedisScripts.STATE);
+    int limit = toInt(state.get(0));
+    int used = toInt(state.get(1));
+    int queued = ((List<?>) state.get(3)).size() / 2;
+    int available = Math.max(0, Math.min(gate.available(), limit - used));
+    return new SemaphoreStats(
+        limit,
+        available,
+        Math.max(used, local.held()), // held in Redis, or taken here by a request on its way
+        local.waiting() + queued,
+        local.peakWaiting(),
+        local.grants(),
+        local.rejections(),
+        local.timeouts(),
+        local.cancellations(),
+        local.interrupts(),
+        local.closedWhileWaiting(),
+        local.leaks(),
+        local.waitTime(),
+        local.holdTime());
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed.get();
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Queued requests fail; leases still held can be closed until the connections close, which
+   * happens when the last of them is closed (leases not closed expire within one lease).
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    gate.close();
+    waiters.values().forEach(Runnable::run);
+    link.retire();
+  }
+
+  @Override
+  public String toString() {
+    return "RedisSemaphore[" + name + ", gate " + gate + "]";
+  }
+
+  // ---- the remote part of a request
+
+  private Lease remote(Permit gatePermit, boolean wait, boolean timed, long deadline)
+      throws InterruptedException {
+    String id = clientId + ":" + requests.incrementAndGet();
+    Thread thread = Thread.currentThread();
+    Runnable wake = () -> LockSupport.unpark(thread);
+    boolean queued = false;
+    Lease lease = null;
+    if (wait) {
+      waiters.put(id, wake);
+    }
+    try {
+      while (true) {
+        long sent = System.nanoTime();
+        List<Object> reply =
+            call(
+                RedisScripts.ACQUIRE,
+                id,
+                Integer.toString(gatePermit.permits()),
+                Long.toString(leaseMillis),
+                wait ? Long.toString(TICKET_TTL_MILLIS) : "0",
+                clientId);
+        long code = (Long) reply.get(0);
+        if (code == 1) {
+          lease = granted(id, gatePermit, (Long) reply.get(1), sent);
+          return lease;
+        }
+        if (code == -1) {
+          int limit = toInt(reply.get(1));
+          gate.setLimit(limit);
+          throw new IllegalArgumentException(
+              "a request for " + gatePermit.permits() + " permits can never be granted: the limit"
+                  + " of semaphore '" + name + "' is now " + limit);
+        }
+        if (code == -3) {
+          throw new IllegalStateException(
+              "semaphore '" + name + "' has no limit in Redis (were its keys deleted?)");
+        }
+        if (!wait) {
+          return null;
+        }
+        queued = true;
+        if (closed.get()) {
+          throw new SemaphoreClosedException(
+              "acquire on semaphore '" + name + "', which is closed");
+        }
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
+        long park = TimeUnit.MILLISECONDS.toNanos(TICKET_REFRESH_MILLIS);
+        long nextExpiry = (Long) reply.get(1);
+        if (nextExpiry >= 0) {
+          park = Math.min(park, TimeUnit.MILLISECONDS.toNanos(nextExpiry + 1));
+        }
+        if (timed) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return null;
+          }
+          park = Math.min(park, left);
+        }
+        LockSupport.parkNanos(this, park);
+      }
+    } finally {
+      waiters.remove(id);
+      if (lease == null) {
+        if (queued) {
+          try {
+            call(RedisScripts.CANCEL, id);
+          } catch (RuntimeException unreachable) {
+            // the ticket expires by itself
+          }
+        }
+        gatePermit.close();
+      }
+    }
+  }
+
+  private RedisLease granted(String id, Permit gatePermit, long token, long sentNanos) {
+    RedisLease lease =
+        new RedisLease(
+            this,
+            id,
+            gatePermit.permits(),
+            token,
+            gatePermit,
+            sentNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+    link.retain(); // the lease's use: released when it is closed
+    leases.add(lease);
+    scheduleRenewal(lease);
+    return lease;
+  }
+
+  private void scheduleRenewal(RedisLease lease) {
+    WATCHDOG.schedule(() -> renew(lease), Math.max(1, leaseMillis / 3), TimeUnit.MILLISECONDS);
+  }
+
+  private void renew(RedisLease lease) {
+    if (!leases.contains(lease) || lease.lost().isDone()) {
+      return;
+    }
+    long sent = System.nanoTime();
+    RedisAsyncCommands<String, String> redis;
+    try {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
+      if (System.nanoTime() - lease.deadlineNanos() >= 0) {
+        lease.markLost();
+        leases.remove(lease);
+      } else {
+        scheduleRenewal(lease);
+      }
+      return;
+    }
+    RedisScripts.RENEW
+        .run(redis, keys, lease.id(), Long.toString(leaseMillis))
+        .whenComplete(
+            (reply, failure) -> {
+              link.release();
+              if (!leases.contains(lease)) {
+                return;
+              }
+              if (failure == null && toInt(reply.get(0)) > 0) {
+                lease.renewed(sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+              } else if (failure == null) {
+                lease.markLost(); // Redis no longer has it: its permits may be someone else's
+                leases.remove(lease);
+                return;
+              } else if (System.nanoTime() - lease.deadlineNanos() >= 0) {
+                lease.markLost();
+                leases.remove(lease);
+                return;
+              }
+              scheduleRenewal(lease);
+            });
+  }
+
+  /** Called by {@link RedisLease#close()}: releases the lease in Redis if it is still there. */
+  void releaseRemote(RedisLease lease) {
+    leases.remove(lease);
+    try {
+      call(RedisScripts.RELEASE, lease.id());
+    } finally {
+      link.release(); // the lease's use
+    }
+  }
+
+  private int openLimit(int limit, boolean change) {
+    List<Object> reply = call(RedisScripts.LIMIT, Integer.toString(limit), change ? "change" : "open");
+    int recorded = toInt(reply.get(0));
+    if (toInt(reply.get(1)) != 1) {
+      throw new IllegalStateException(
+          "semaphore '" + name + "' has limit " + recorded + " in Redis, not " + limit
+              + ": open it with limit " + recorded + ", or ask to change the limit"
+              + " (changeLimit(true))");
+    }
+    return recorded;
+  }
+
+  /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */
+  private List<Object> call(RedisScripts script, String... args) {
+    RedisAsyncCommands<String, String> redis = link.retain();
+    boolean interrupted = false;
+    try {
+      CompletableFuture<List<Object>> reply = script.run(redis, keys, args);
+      while (true) {
+        try {
+          return reply.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw new RedisSemaphoreException(
+              "semaphore '" + name + "': " + script.name().toLowerCase() + " failed: "
+                  + cause.getMessage(),
+              cause);
+        }
+      }
+    } finally {
+      link.release();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static int toInt(Object value) {
+    return ((Long) value).intValue();
+  }
+
+  private static long saturatedNanos(Duration timeout) {
+    try {
+      return Math.max(0, timeout.toNanos());
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE / 2;
+    }
+  }
+
+  /** Builds a {@link RedisSemaphore}; {@link #name} and {@link #limit} are required. */
+  public static final class Builder {
+    private final RedisClient client;
+    private final RedisURI uri;
+    private String name;
+    private int limit;
+    private boolean changeLimit;
+    private Duration lease = Duration.ofSeconds(30);
+    private Fairness fairness = Fairness.BOUNDED;
+
+    private Builder(RedisClient client, RedisURI uri) {
+      this.client = client;
+      this.uri = uri;
+    }
+
+    /**
+     * The semaphore's name: 1 to 200 letters, digits, '.', '_', ':' or '-'.
+     *
+     * @param name the name
+     * @return this builder
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "bad semaphore name '" + name + "': use 1 to 200 letters, digits, '.', '_', ':' or '-'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * The number of permits; must match the limit recorded in Redis unless {@link
+     * #changeLimit(boolean) changeLimit(true)}.
+     *
+     * @param limit at least 1
+     * @return this builder
+     */
+    public Builder limit(int limit) {
+      if (limit < 1) {
+        throw new IllegalArgumentException("limit must be at least 1, was " + limit);
+      }
+      this.limit = limit;
+      return this;
+    }
+
+    /**
+     * Whether a limit other than the recorded one replaces it (else opening fails).
+     *
+     * @param change whether to change it
+     * @return this builder
+     */
+    public Builder changeLimit(boolean change) {
+      this.changeLimit = change;
+      return this;
+    }
+
+    /**
+     * How long a lease lasts without renewal; default 30 s. The watchdog renews at a third.
+     *
+     * @param lease at least 10 ms
+     * @return this builder
+     */
+    public Builder lease(Duration lease) {
+      Objects.requireNonNull(lease, "lease");
+      if (lease.toMillis() < 10) {
+        throw new IllegalArgumentException("lease must be at least 10 ms, was " + lease);
+      }
+      this.lease = lease;
+      return this;
+    }
+
+    /**
+     * How this JVM's own requests queue before they reach Redis; default {@link
+     * Fairness#BOUNDED}. Across clients the order is FIFO whatever this says.
+     *
+     * @param fairness the in-process fairness
+     * @return this builder
+     */
+    public Builder fairness(Fairness fairness) {
+      this.fairness = Objects.requireNonNull(fairness, "fairness");
+      return this;
+    }
+
+    /**
+     * Connects and opens the semaphore, recording its limit if Redis has none.
+     *
+     * @return the semaphore
+     * @throws RedisSemaphoreException if Redis cannot be reached
+     * @throws IllegalStateException if Redis records another limit
+     */
+    public RedisSemaphore build() {
+      if (name == null || limit == 0) {
+        throw new IllegalStateException("name(…) and limit(…) are required");
+      }
+      return new RedisSemaphore(this);
+    }
+  }
+}

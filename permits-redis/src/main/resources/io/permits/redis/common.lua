@@ -1,0 +1,63 @@
+-- Shared by every script (prepended when the scripts are loaded).
+-- KEYS[1] limit, KEYS[2] holders (zset id -> expiry ms), KEYS[3] weights (hash id -> permits),
+-- KEYS[4] used (string), KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets
+-- (hash ticket -> "permits deadline client"), KEYS[7] fence (never deleted), KEYS[8] sequence,
+-- KEYS[9] the prefix of the clients' wake channels.
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Drops holders whose lease expired, giving their permits back.
+local function purge_holders(now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+  for _, id in ipairs(expired) do
+    local w = tonumber(redis.call('HGET', KEYS[3], id) or '0')
+    redis.call('DECRBY', KEYS[4], w)
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('ZREM', KEYS[2], id)
+  end
+  return #expired
+end
+
+local function parse_ticket(value)
+  local permits, deadline, client = string.match(value, '^(%d+) (%d+) (.+)$')
+  return tonumber(permits), tonumber(deadline), client
+end
+
+-- Drops tickets whose waiter stopped refreshing them (its client vanished).
+local function purge_tickets(now)
+  local all = redis.call('HGETALL', KEYS[6])
+  local dropped = 0
+  for i = 1, #all, 2 do
+    local _, deadline = parse_ticket(all[i + 1])
+    if deadline < now then
+      redis.call('HDEL', KEYS[6], all[i])
+      redis.call('ZREM', KEYS[5], all[i])
+      dropped = dropped + 1
+    end
+  end
+  return dropped
+end
+
+local function used()
+  return tonumber(redis.call('GET', KEYS[4]) or '0')
+end
+
+-- Tells the heads of the queue whose requests fit in the free permits to try again
+-- (a hint: a waiter that misses it re-checks at its own deadline).
+local function wake_heads(limit)
+  local free = limit - used()
+  local heads = redis.call('ZRANGE', KEYS[5], 0, 15)
+  for _, ticket in ipairs(heads) do
+    local value = redis.call('HGET', KEYS[6], ticket)
+    if value then
+      local permits, _, client = parse_ticket(value)
+      if permits > free then
+        break
+      end
+      free = free - permits
+      redis.call('PUBLISH', KEYS[9] .. client, ticket)
+    end
+  end
+end

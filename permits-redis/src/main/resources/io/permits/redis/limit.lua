@@ -1,0 +1,20 @@
+-- ARGV: limit, mode ('open': record it if none, else compare; 'change': set it; 'read').
+-- Returns {recorded limit, 1 if it matches or was set, 0 if it differs}.
+local limit, mode = tonumber(ARGV[1]), ARGV[2]
+local recorded = redis.call('GET', KEYS[1])
+if mode == 'read' then
+  return {tonumber(recorded or '-1'), 1}
+end
+if recorded == false or mode == 'change' then
+  redis.call('SET', KEYS[1], limit)
+  if redis.call('EXISTS', KEYS[4]) == 0 then
+    redis.call('SET', KEYS[4], 0)
+  end
+  wake_heads(limit)
+  return {limit, 1}
+end
+recorded = tonumber(recorded)
+if recorded == limit then
+  return {recorded, 1}
+end
+return {recorded, 0}

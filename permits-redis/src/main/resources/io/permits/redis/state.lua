@@ -1,0 +1,22 @@
+-- Returns {limit, used, holders (flat: id, expiry-ms-left, permits ...), queue (flat: ticket,
+-- permits ...)} after purging what expired.
+local now = now_ms()
+purge_holders(now)
+purge_tickets(now)
+local holders = {}
+local h = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #h, 2 do
+  table.insert(holders, h[i])
+  table.insert(holders, tonumber(h[i + 1]) - now)
+  table.insert(holders, tonumber(redis.call('HGET', KEYS[3], h[i]) or '0'))
+end
+local queue = {}
+for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
+  local value = redis.call('HGET', KEYS[6], ticket)
+  if value then
+    local permits = parse_ticket(value)
+    table.insert(queue, ticket)
+    table.insert(queue, permits)
+  end
+end
+return {tonumber(redis.call('GET', KEYS[1]) or '-1'), used(), holders, queue}

@@ -1,0 +1,88 @@
+package io.permits.redis;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A redis-server of the test's own, on a free loopback port, with its data in a temporary
+ * directory; killed when closed. Tests depend on no server they did not start.
+ */
+final class RedisServer implements AutoCloseable {
+
+  private final Path directory;
+  private final int port;
+  private Process process;
+
+  private RedisServer(Path directory, int port) {
+    this.directory = directory;
+    this.port = port;
+  }
+
+  static RedisServer start() {
+    try {
+      RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), freePort());
+      server.launch();
+      return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String uri() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  private void launch() throws IOException {
+    process =
+        new ProcessBuilder(
+                List.of(
+                    "redis-server",
+                    "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1",
+                    "--dir", directory.toString(),
+                    "--save", "",
+                    "--appendonly", "no"))
+            .redirectErrorStream(true)
+            .redirectOutput(directory.resolve("redis.log").toFile())
+            .start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return;
+      } catch (IOException notYet) {
+        if (!process.isAlive()) {
+          throw new IOException(
+              "redis-server exited: " + Files.readString(directory.resolve("redis.log")));
+        }
+        Thread.onSpinWait();
+      }
+    }
+    throw new IOException("redis-server did not listen on port " + port + " within 20 s");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        process.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
