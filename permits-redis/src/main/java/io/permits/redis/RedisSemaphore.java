@@ -173,6 +173,18 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return gate.waiting() + queue.size() / 2;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @return a {@link Lease}: its token, its remaining time, and a future that completes if it is
+   *     lost (every permit this semaphore hands out is a lease, including those in the {@code
+   *     Optional} and {@code CompletableFuture} results of the other methods)
+   */
+  @Override
+  public Lease acquire() throws InterruptedException {
+    return acquire(1);
+  }
+
   @Override
   public Lease acquire(int permits) throws InterruptedException {
     Permit gatePermit = gate.acquire(permits);

@@ -18,18 +18,45 @@ final class RedisServer implements AutoCloseable {
 
   private final Path directory;
   private final int port;
+  private final boolean appendOnly;
   private Process process;
 
-  private RedisServer(Path directory, int port) {
+  private RedisServer(Path directory, int port, boolean appendOnly) {
     this.directory = directory;
     this.port = port;
+    this.appendOnly = appendOnly;
   }
 
   static RedisServer start() {
+    return start(false);
+  }
+
+  /** A server that writes every command to its append-only file before answering. */
+  static RedisServer startWithAppendOnlyFile() {
+    return start(true);
+  }
+
+  private static RedisServer start(boolean appendOnly) {
     try {
-      RedisServer server = new RedisServer(Files.createTempDirectory("redis-test"), freePort());
+      RedisServer server =
+          new RedisServer(Files.createTempDirectory("redis-test"), freePort(), appendOnly);
       server.launch();
       return server;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Kills the server with SIGKILL (its data survives only in the append-only file). */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  /** Starts the server again on the same port and directory. */
+  void restart() {
+    try {
+      launch();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -48,7 +75,8 @@ final class RedisServer implements AutoCloseable {
                     "--bind", "127.0.0.1",
                     "--dir", directory.toString(),
                     "--save", "",
-                    "--appendonly", "no"))
+                    "--appendonly", appendOnly ? "yes" : "no",
+                    "--appendfsync", "always"))
             .redirectErrorStream(true)
             .redirectOutput(directory.resolve("redis.log").toFile())
             .start();

@@ -125,22 +125,38 @@ public final class ForkedJvm implements AutoCloseable {
    * @throws InterruptedException if interrupted while waiting
    */
   public void awaitLine(String expected) throws InterruptedException {
+    awaitLineThat(expected::equals, "'" + expected + "'");
+  }
+
+  /**
+   * Waits for the child to print a line that starts with {@code prefix}, and returns it.
+   *
+   * @param prefix the start of the line
+   * @return the whole line
+   * @throws AssertionError if the child exits or the patience runs out first
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public String awaitLineStartingWith(String prefix) throws InterruptedException {
+    return awaitLineThat(line -> line.startsWith(prefix), "a line starting with '" + prefix + "'");
+  }
+
+  private String awaitLineThat(java.util.function.Predicate<String> wanted, String description)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Await.PATIENCE.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
       String line = left > 0 ? lines.poll(Math.min(left, 50_000_000L), TimeUnit.NANOSECONDS) : null;
       if (line != null) {
         seen.add(line);
-        if (line.equals(expected)) {
-          return;
+        if (wanted.test(line)) {
+          return line;
         }
       } else if (left <= 0 || (!process.isAlive() && lines.isEmpty())) {
         throw new AssertionError(
             "pid "
                 + process.pid()
-                + " did not print '"
-                + expected
-                + "'"
+                + " did not print "
+                + description
                 + (process.isAlive() ? " within " + Await.PATIENCE : " before it exited")
                 + "; it printed "
                 + seen);
