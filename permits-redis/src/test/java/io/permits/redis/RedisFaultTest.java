@@ -159,6 +159,29 @@ class RedisFaultTest {
     }
   }
 
+  @Test
+  void withRedisDownOperationsFailAfterTheClientsTimeoutAndNothingHangs() throws Exception {
+    io.lettuce.core.RedisURI uri = io.lettuce.core.RedisURI.create(server.uri());
+    uri.setTimeout(Duration.ofMillis(500));
+    RedisClient client = RedisClient.create(uri);
+    try (RedisSemaphore semaphore =
+        RedisSemaphore.builder(client).name("down").limit(2).build()) {
+      Lease held = semaphore.acquire();
+      server.kill();
+
+      assertThatThrownBy(semaphore::tryAcquire)
+          .isInstanceOf(RedisSemaphoreException.class)
+          .hasMessageContaining("semaphore 'down': acquire failed");
+      assertThatThrownBy(semaphore::available)
+          .isInstanceOf(RedisSemaphoreException.class)
+          .hasMessageContaining("semaphore 'down'");
+      assertThatThrownBy(held::close).isInstanceOf(RedisSemaphoreException.class);
+      assertThat(held.isHeld()).as("let go here; it expires in Redis").isFalse();
+    } finally {
+      client.shutdown();
+    }
+  }
+
   private static int availableOrMinusOne(RedisSemaphore semaphore) {
     try {
       return semaphore.available();
