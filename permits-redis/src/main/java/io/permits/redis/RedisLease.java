@@ -26,6 +26,7 @@ final class RedisLease implements Lease {
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
+  private volatile java.util.concurrent.@org.jspecify.annotations.Nullable Future<?> renewal;
 
   RedisLease(
       RedisSemaphore semaphore,
@@ -54,6 +55,14 @@ final class RedisLease implements Lease {
   void renewed(long newDeadlineNanos) {
     if (newDeadlineNanos > deadlineNanos) {
       deadlineNanos = newDeadlineNanos;
+    }
+  }
+
+  /** The watchdog's next renewal of this lease, cancelled when the lease is closed. */
+  void renewal(java.util.concurrent.Future<?> next) {
+    renewal = next;
+    if (closed.get()) {
+      next.cancel(false);
     }
   }
 
@@ -102,6 +111,10 @@ final class RedisLease implements Lease {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
+    }
+    java.util.concurrent.Future<?> next = renewal;
+    if (next != null) {
+      next.cancel(false);
     }
     try {
       semaphore.releaseRemote(this);

@@ -19,8 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,9 +79,15 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final AtomicLong requests = new AtomicLong();
 
   /** Renews every semaphore's leases: one daemon thread for the JVM. */
-  private static final ScheduledExecutorService WATCHDOG =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().daemon().name("permits-redis-watchdog").factory());
+  private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+
+  private static ScheduledThreadPoolExecutor watchdog() {
+    ScheduledThreadPoolExecutor watchdog =
+        new ScheduledThreadPoolExecutor(
+            1, Thread.ofPlatform().daemon().name("permits-redis-watchdog").factory());
+    watchdog.setRemoveOnCancelPolicy(true); // a closed lease's renewal leaves the queue at once
+    return watchdog;
+  }
 
   private RedisSemaphore(Builder builder) {
     this.name = builder.name;
@@ -438,7 +443,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   private void scheduleRenewal(RedisLease lease) {
-    WATCHDOG.schedule(() -> renew(lease), Math.max(1, leaseMillis / 3), TimeUnit.MILLISECONDS);
+    lease.renewal(
+        WATCHDOG.schedule(() -> renew(lease), Math.max(1, leaseMillis / 3), TimeUnit.MILLISECONDS));
   }
 
   private void renew(RedisLease lease) {

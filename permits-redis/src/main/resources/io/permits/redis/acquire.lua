@@ -13,8 +13,11 @@ if permits > limit then
 end
 local now = now_ms()
 purge_holders(now)
-purge_tickets(now)
-local head = redis.call('ZRANGE', KEYS[5], 0, 0)[1]
+local queued = redis.call('ZCARD', KEYS[5]) > 0
+if queued then
+  purge_tickets(now)
+end
+local head = queued and redis.call('ZRANGE', KEYS[5], 0, 0)[1] or nil
 local first = (head == nil) or (head == id)
 -- earlier tickets whose requests fit first keep their place: a newcomer takes only what is
 -- left after them
@@ -36,8 +39,10 @@ if used() + ahead + permits <= limit then
   redis.call('INCRBY', KEYS[4], permits)
   redis.call('HSET', KEYS[3], id, permits)
   redis.call('ZADD', KEYS[2], now + lease, id)
-  redis.call('HDEL', KEYS[6], id)
-  redis.call('ZREM', KEYS[5], id)
+  if queued then
+    redis.call('HDEL', KEYS[6], id)
+    redis.call('ZREM', KEYS[5], id)
+  end
   local fence = redis.call('INCR', KEYS[7])
   return {1, fence, lease}
 end

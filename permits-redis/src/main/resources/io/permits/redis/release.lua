@@ -9,8 +9,9 @@ if w then
   redis.call('ZREM', KEYS[2], id)
   released = 1
 end
-local now = now_ms()
-purge_holders(now)
-purge_tickets(now)
-wake_heads(tonumber(redis.call('GET', KEYS[1]) or '0'))
+-- waiters are told only if there are any; expired holders and tickets are purged by the
+-- acquire script, which every waiter runs at least once a second
+if redis.call('ZCARD', KEYS[5]) > 0 then
+  wake_heads(tonumber(redis.call('GET', KEYS[1]) or '0'))
+end
 return released
