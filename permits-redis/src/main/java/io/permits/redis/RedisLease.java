@@ -106,7 +106,11 @@ final class RedisLease implements Lease {
     return true;
   }
 
-  /** Releases the lease in Redis (if it still holds it there), then the in-process permits. */
+  /**
+   * Releases the lease: sends the release to Redis (without waiting for the reply: later requests
+   * of this semaphore are ordered after it) and gives back the in-process permits. Never throws;
+   * if Redis cannot be reached, the lease expires there within its length.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {

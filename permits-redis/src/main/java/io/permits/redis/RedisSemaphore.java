@@ -63,6 +63,7 @@ import java.util.regex.Pattern;
  */
 public final class RedisSemaphore implements io.permits.Semaphore {
 
+  private static final System.Logger LOG = System.getLogger(RedisSemaphore.class.getName());
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
   private static final long TICKET_REFRESH_MILLIS = 1_000;
   private static final long TICKET_TTL_MILLIS = 5_000;
@@ -487,14 +488,43 @@ public final class RedisSemaphore implements io.permits.Semaphore {
             });
   }
 
-  /** Called by {@link RedisLease#close()}: releases the lease in Redis if it is still there. */
+  /**
+   * Called by {@link RedisLease#close()}: sends the release script and returns without waiting
+   * for its reply. The release is pipelined on the same connection as this semaphore's later
+   * scripts, so Redis runs it before any request or count sent after {@code close()} returns;
+   * the holder does not pay a round trip. If it fails (Redis unreachable), the lease expires in
+   * Redis within its length; the failure is logged.
+   */
   void releaseRemote(RedisLease lease) {
     leases.remove(lease);
+    RedisAsyncCommands<String, String> redis;
     try {
-      call(RedisScripts.RELEASE, lease.id());
-    } finally {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
       link.release(); // the lease's use
+      logReleaseFailure(lease, unreachable);
+      return;
     }
+    RedisScripts.RELEASE
+        .runInOrder(redis, keys, lease.id())
+        .whenComplete(
+            (reply, failure) -> {
+              link.release(); // the script's use
+              link.release(); // the lease's use
+              if (failure != null) {
+                logReleaseFailure(lease, failure);
+              }
+            });
+  }
+
+  private void logReleaseFailure(RedisLease lease, Throwable failure) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis within {3} ms",
+        name,
+        lease.token(),
+        failure.getMessage(),
+        leaseMillis);
   }
 
   private int openLimit(int limit, boolean change) {

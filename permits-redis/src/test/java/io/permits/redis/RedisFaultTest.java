@@ -175,7 +175,7 @@ class RedisFaultTest {
       assertThatThrownBy(semaphore::available)
           .isInstanceOf(RedisSemaphoreException.class)
           .hasMessageContaining("semaphore 'down'");
-      assertThatThrownBy(held::close).isInstanceOf(RedisSemaphoreException.class);
+      held.close(); // never throws: unreachable, the lease expires in Redis
       assertThat(held.isHeld()).as("let go here; it expires in Redis").isFalse();
     } finally {
       client.shutdown();
