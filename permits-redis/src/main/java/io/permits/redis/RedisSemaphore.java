@@ -236,6 +236,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     CompletableFuture<Permit> result = new CompletableFuture<>();
     AtomicReference<Thread> waiter = new AtomicReference<>();
+    AtomicBoolean settledHere = new AtomicBoolean(); // set before the waiting thread completes
     gateFuture.whenComplete(
         (gatePermit, failure) -> {
           if (failure != null) {
@@ -253,8 +254,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           waiter.set(
               Thread.ofVirtual()
                   .name("permits-redis-async " + name)
-                  .start(() -> completeRemotely(gatePermit, result)));
-          if (result.isDone()) {
+                  .start(() -> completeRemotely(gatePermit, result, settledHere)));
+          if (result.isDone() && !settledHere.get()) {
             waiter.get().interrupt(); // cancelled while the thread started
           }
         });
@@ -263,24 +264,32 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           if (!gateFuture.isDone()) {
             gateFuture.cancel(false);
           }
+          // withdrawn by the caller (cancel, orTimeout, its own complete): stop the wait; never
+          // interrupt the thread for its own completion, whose dependents may be running on it
           Thread thread = waiter.get();
-          if (thread != null && (result.isCancelled() || failure != null)) {
+          if (thread != null && !settledHere.get()) {
             thread.interrupt();
           }
         });
     return result;
   }
 
-  private void completeRemotely(Permit gatePermit, CompletableFuture<Permit> result) {
+  private void completeRemotely(
+      Permit gatePermit, CompletableFuture<Permit> result, AtomicBoolean settledHere) {
+    Lease lease;
     try {
-      Lease lease = remote(gatePermit, true, false, 0);
-      if (!result.complete(lease)) {
-        lease.close(); // cancelled as it was granted
-      }
+      lease = remote(gatePermit, true, false, 0);
     } catch (InterruptedException withdrawn) {
-      result.cancel(false);
+      result.cancel(false); // already completed by the caller, who withdrew it; nothing is held
+      return;
     } catch (RuntimeException failed) {
+      settledHere.set(true);
       result.completeExceptionally(failed);
+      return;
+    }
+    settledHere.set(true);
+    if (!result.complete(lease)) {
+      lease.close(); // withdrawn as it was granted
     }
   }
 
