@@ -1,6 +1,5 @@
 package io.permits.cli;
 
-import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /** The {@code --backend} option, shared by {@code run} and {@code status} (a picocli mixin). */
@@ -12,13 +11,13 @@ final class BackendOption {
       converter = Backend.Converter.class,
       description =
           "Where the semaphores live: file (default: $XDG_RUNTIME_DIR/permits, or"
-              + " permits-$USER in the temp directory) or file:DIR.")
+              + " permits-$USER in the temp directory), file:DIR, or redis://HOST:PORT.")
   Backend backend = Backend.defaultBackend();
 
   /** Creates the option holder; picocli calls this. */
   BackendOption() {}
 
-  Path directory() {
-    return backend.directory();
+  Backend get() {
+    return backend;
   }
 }

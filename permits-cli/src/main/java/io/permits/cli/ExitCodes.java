@@ -12,6 +12,9 @@ final class ExitCodes {
   /** No permit within {@code --timeout} (sysexits.h EX_TEMPFAIL: try again later). */
   static final int TEMPFAIL = 75;
 
+  /** The backend cannot be reached, a Redis server say (sysexits.h EX_UNAVAILABLE). */
+  static final int UNAVAILABLE = 69;
+
   /** Something failed that should not have (sysexits.h EX_SOFTWARE). */
   static final int SOFTWARE = 70;
 

@@ -2,7 +2,6 @@ package io.permits.cli;
 
 import io.permits.HolderProcess;
 import io.permits.PermitHolder;
-import io.permits.file.FileSemaphoreStatus;
 import java.util.List;
 
 /** The JSON of {@code permits status --json}: written by hand (no dependency for six fields). */
@@ -15,10 +14,10 @@ final class Json {
    * waiting}, and arrays {@code holders} and {@code waiters} of {@code {pid, host, permits,
    * since, thread, command}} ({@code since} in ISO-8601, UTC).
    */
-  static String of(List<FileSemaphoreStatus> states) {
+  static String of(List<Backend.Status> states) {
     StringBuilder json = new StringBuilder("[");
     for (int i = 0; i < states.size(); i++) {
-      FileSemaphoreStatus state = states.get(i);
+      Backend.Status state = states.get(i);
       json.append(i == 0 ? "" : ",")
           .append("{\"name\":")
           .append(string(state.name()))

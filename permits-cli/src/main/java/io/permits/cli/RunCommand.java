@@ -2,7 +2,7 @@ package io.permits.cli;
 
 import io.permits.Permit;
 import io.permits.PermitHolder;
-import io.permits.file.FileSemaphore;
+import io.permits.Semaphore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -107,23 +107,22 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
-    FileSemaphore semaphore;
+    Semaphore semaphore;
     try {
       if (weight < 1 || weight > limit) {
         throw new IllegalArgumentException(
             "--weight must be between 1 and the limit " + limit + ", was " + weight);
       }
-      semaphore =
-          FileSemaphore.builder(name)
-              .directory(backend.directory())
-              .limit(limit)
-              .changeLimit(changeLimit)
-              .command(String.join(" ", command))
-              .build();
+      semaphore = backend.get().open(name, limit, changeLimit, String.join(" ", command));
     } catch (IllegalArgumentException | IllegalStateException bad) {
       err.println("permits run: " + bad.getMessage());
       err.flush();
       return ExitCodes.USAGE;
+    } catch (RuntimeException unreachable) {
+      err.println(
+          "permits run: cannot reach " + backend.get().where() + ": " + unreachable.getMessage());
+      err.flush();
+      return ExitCodes.UNAVAILABLE;
     }
     try (semaphore) {
       Optional<Permit> permit = semaphore.tryAcquire(weight);
@@ -169,7 +168,7 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private String describeWait(FileSemaphore semaphore) {
+  private String describeWait(Semaphore semaphore) {
     StringBuilder text = new StringBuilder();
     text.append(weight == 1 ? "1 permit" : weight + " permits")
         .append(" of semaphore '")

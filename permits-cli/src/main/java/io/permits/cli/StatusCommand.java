@@ -2,9 +2,6 @@ package io.permits.cli;
 
 import io.permits.HolderProcess;
 import io.permits.PermitHolder;
-import io.permits.file.FileSemaphore;
-import io.permits.file.FileSemaphoreStatus;
-import io.permits.file.NoSuchSemaphoreException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -87,10 +84,10 @@ public final class StatusCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     for (int drawn = 0; ; ) {
-      List<FileSemaphoreStatus> states;
+      List<Backend.Status> states;
       try {
-        states = read();
-      } catch (NoSuchSemaphoreException | IllegalArgumentException missing) {
+        states = backend.get().status(name);
+      } catch (IllegalArgumentException | IllegalStateException missing) {
         err.println("permits status: " + missing.getMessage());
         err.flush();
         return 1;
@@ -108,19 +105,12 @@ public final class StatusCommand implements Callable<Integer> {
     }
   }
 
-  private List<FileSemaphoreStatus> read() {
-    if (name != null) {
-      return List.of(FileSemaphore.status(backend.directory(), name));
-    }
-    return FileSemaphore.statusAll(backend.directory());
-  }
-
-  private String table(List<FileSemaphoreStatus> states, Instant now) {
+  private String table(List<Backend.Status> states, Instant now) {
     if (states.isEmpty()) {
-      return "no semaphores in " + backend.directory() + "\n";
+      return "no semaphores in " + backend.get().where() + "\n";
     }
     StringBuilder text = new StringBuilder();
-    for (FileSemaphoreStatus state : states) {
+    for (Backend.Status state : states) {
       text.append(state.name())
           .append("  limit ")
           .append(state.limit())

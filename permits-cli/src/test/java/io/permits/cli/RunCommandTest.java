@@ -122,10 +122,10 @@ class RunCommandTest {
   void aMissingCommandOrNameIsAUsageError() {
     assertThat(run("--name", "x", "--limit", "1").exitCode()).isEqualTo(2);
     assertThat(run("--limit", "1", "--", "true").exitCode()).isEqualTo(2);
-    CommandRun redis = run("--backend", "redis://localhost:6379", "--name", "x", "--limit", "1",
-        "--", "true");
-    assertThat(redis.exitCode()).isEqualTo(2);
-    assertThat(redis.err()).contains("redis://localhost:6379");
+    CommandRun badBackend =
+        CommandRun.of("run", "--backend", "nope", "--name", "x", "--limit", "1", "--", "true");
+    assertThat(badBackend.exitCode()).isEqualTo(2);
+    assertThat(badBackend.err()).contains("'nope' is not a backend");
   }
 
   @Test

@@ -22,8 +22,14 @@ final class RedisKeys {
           tag + ":tickets",
           tag + ":fence",
           tag + ":sequence",
-          wakePrefix
+          wakePrefix,
+          tag + ":info"
         };
+  }
+
+  /** The key whose existence says that a semaphore of this name exists. */
+  String limitKey() {
+    return all[0];
   }
 
   String[] all() {

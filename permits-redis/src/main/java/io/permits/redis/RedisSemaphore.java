@@ -7,6 +7,7 @@ import io.permits.Fairness;
 import io.permits.Lease;
 import io.permits.LocalSemaphore;
 import io.permits.Permit;
+import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import java.time.Duration;
@@ -72,6 +73,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final RedisKeys keys;
   private final long leaseMillis;
   private final String clientId = UUID.randomUUID().toString();
+  private final String who;
   private final Map<String, Runnable> waiters = new ConcurrentHashMap<>();
   private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
   private final RedisLink link;
@@ -94,6 +96,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.name = builder.name;
     this.keys = new RedisKeys(name);
     this.leaseMillis = builder.lease.toMillis();
+    this.who = HolderRecord.describeThisProcess(builder.command);
     this.link =
         new RedisLink(
             builder.client,
@@ -332,6 +335,71 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         local.holdTime());
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The holders of every client, oldest grant first, with the process each client recorded
+   * (pid, host, command: what {@code permits run} runs, or the JVM's command line, or {@link
+   * Builder#command(String)}); {@code thread()} is the lease id.
+   */
+  @Override
+  public List<PermitHolder> holders() {
+    return HolderRecord.holders(call(RedisScripts.STATE));
+  }
+
+  /**
+   * Who holds and who waits for the semaphore {@code name}, read without opening it.
+   *
+   * @param client a Lettuce client
+   * @param name the semaphore's name
+   * @return its state now
+   * @throws IllegalStateException if Redis has no semaphore of that name
+   * @throws RedisSemaphoreException if Redis cannot be reached
+   */
+  public static RedisSemaphoreStatus status(RedisClient client, String name) {
+    Objects.requireNonNull(client, "client");
+    checkName(name);
+    RedisKeys keys = new RedisKeys(name);
+    try (var connection = client.connect()) {
+      List<Object> state =
+          RedisScripts.STATE.run(connection.async(), keys).get(30, TimeUnit.SECONDS);
+      int limit = toInt(state.get(0));
+      if (limit < 0) {
+        throw new IllegalStateException("no semaphore '" + name + "' in Redis");
+      }
+      return new RedisSemaphoreStatus(
+          name, limit, HolderRecord.holders(state), HolderRecord.waiters(state));
+    } catch (ExecutionException | java.util.concurrent.TimeoutException failed) {
+      throw new RedisSemaphoreException(
+          "semaphore '" + name + "': status failed: " + failed.getMessage(), failed);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new RedisSemaphoreException(
+          "semaphore '" + name + "': status interrupted", interrupted);
+    }
+  }
+
+  /**
+   * The names of the semaphores in Redis (by their limit keys), sorted.
+   *
+   * @param client a Lettuce client
+   * @return the names
+   */
+  public static List<String> names(RedisClient client) {
+    try (var connection = client.connect()) {
+      List<String> names = new java.util.ArrayList<>();
+      io.lettuce.core.ScanIterator<String> keys =
+          io.lettuce.core.ScanIterator.scan(
+              connection.sync(), io.lettuce.core.ScanArgs.Builder.matches("{permits:*}:limit"));
+      while (keys.hasNext()) {
+        String key = keys.next();
+        names.add(key.substring("{permits:".length(), key.length() - "}:limit".length()));
+      }
+      names.sort(null);
+      return names;
+    }
+  }
+
   @Override
   public boolean isClosed() {
     return closed.get();
@@ -380,7 +448,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
                 Integer.toString(gatePermit.permits()),
                 Long.toString(leaseMillis),
                 wait ? Long.toString(TICKET_TTL_MILLIS) : "0",
-                clientId);
+                clientId,
+                who);
         long code = (Long) reply.get(0);
         if (code == 1) {
           lease = granted(id, gatePermit, (Long) reply.get(1), sent);
@@ -537,7 +606,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   private int openLimit(int limit, boolean change) {
-    List<Object> reply = call(RedisScripts.LIMIT, Integer.toString(limit), change ? "change" : "open");
+    List<Object> reply =
+        call(RedisScripts.LIMIT, Integer.toString(limit), change ? "change" : "open");
     int recorded = toInt(reply.get(0));
     if (toInt(reply.get(1)) != 1) {
       throw new IllegalStateException(
@@ -575,6 +645,15 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
   }
 
+  private static String checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (!NAME.matcher(name).matches()) {
+      throw new IllegalArgumentException(
+          "bad semaphore name '" + name + "': use 1 to 200 letters, digits, '.', '_', ':' or '-'");
+    }
+    return name;
+  }
+
   private static int toInt(Object value) {
     return ((Long) value).intValue();
   }
@@ -596,6 +675,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     private boolean changeLimit;
     private Duration lease = Duration.ofSeconds(30);
     private Fairness fairness = Fairness.BOUNDED;
+    private @org.jspecify.annotations.Nullable String command;
 
     private Builder(RedisClient client, RedisURI uri) {
       this.client = client;
@@ -609,12 +689,19 @@ public final class RedisSemaphore implements io.permits.Semaphore {
      * @return this builder
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException(
-            "bad semaphore name '" + name + "': use 1 to 200 letters, digits, '.', '_', ':' or '-'");
-      }
-      this.name = name;
+      this.name = checkName(name);
+      return this;
+    }
+
+    /**
+     * What {@link RedisSemaphore#holders()} and {@code permits status} show as this client's
+     * command; default the JVM's command line. {@code permits run} sets the command it runs.
+     *
+     * @param command the description
+     * @return this builder
+     */
+    public Builder command(String command) {
+      this.command = Objects.requireNonNull(command, "command");
       return this;
     }
 

@@ -1,4 +1,5 @@
--- ARGV: id, permits, lease ms, ticket deadline ms (0: do not queue), client id.
+-- ARGV: id, permits, lease ms, ticket deadline ms (0: do not queue), client id, who (for
+-- status: "pid host command"; recorded as "grant-time-ms pid host command").
 -- Grants if the request heads the queue (or the queue is empty) and fits; else queues or
 -- refreshes its ticket. Returns {1, fence, lease ms} | {0, ms until the next expiry or -1} |
 -- {-1, limit} (more than the limit) | {-3} (no limit recorded).
@@ -38,6 +39,7 @@ end
 if used() + ahead + permits <= limit then
   redis.call('INCRBY', KEYS[4], permits)
   redis.call('HSET', KEYS[3], id, permits)
+  redis.call('HSET', KEYS[10], id, now .. ' ' .. (ARGV[6] or ''))
   redis.call('ZADD', KEYS[2], now + lease, id)
   if queued then
     redis.call('HDEL', KEYS[6], id)

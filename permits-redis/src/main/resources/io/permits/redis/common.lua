@@ -2,7 +2,8 @@
 -- KEYS[1] limit, KEYS[2] holders (zset id -> expiry ms), KEYS[3] weights (hash id -> permits),
 -- KEYS[4] used (string), KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets
 -- (hash ticket -> "permits deadline client"), KEYS[7] fence (never deleted), KEYS[8] sequence,
--- KEYS[9] the prefix of the clients' wake channels.
+-- KEYS[9] the prefix of the clients' wake channels, KEYS[10] info (hash id -> who holds it:
+-- "pid host command", for status).
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -15,6 +16,7 @@ local function purge_holders(now)
     local w = tonumber(redis.call('HGET', KEYS[3], id) or '0')
     redis.call('DECRBY', KEYS[4], w)
     redis.call('HDEL', KEYS[3], id)
+    redis.call('HDEL', KEYS[10], id)
     redis.call('ZREM', KEYS[2], id)
   end
   return #expired

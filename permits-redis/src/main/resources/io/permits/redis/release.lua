@@ -6,6 +6,7 @@ local released = 0
 if w then
   redis.call('DECRBY', KEYS[4], tonumber(w))
   redis.call('HDEL', KEYS[3], id)
+  redis.call('HDEL', KEYS[10], id)
   redis.call('ZREM', KEYS[2], id)
   released = 1
 end

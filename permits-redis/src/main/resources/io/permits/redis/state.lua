@@ -1,5 +1,5 @@
--- Returns {limit, used, holders (flat: id, expiry-ms-left, permits ...), queue (flat: ticket,
--- permits ...)} after purging what expired.
+-- Returns {limit, used, holders (flat: id, expiry-ms-left, permits, who ...), queue (flat:
+-- ticket, permits ...)} after purging what expired.
 local now = now_ms()
 purge_holders(now)
 purge_tickets(now)
@@ -9,6 +9,7 @@ for i = 1, #h, 2 do
   table.insert(holders, h[i])
   table.insert(holders, tonumber(h[i + 1]) - now)
   table.insert(holders, tonumber(redis.call('HGET', KEYS[3], h[i]) or '0'))
+  table.insert(holders, redis.call('HGET', KEYS[10], h[i]) or '')
 end
 local queue = {}
 for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do

@@ -8,6 +8,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.permits.Lease;
 import io.permits.Permit;
 import io.permits.tck.Await;
+import io.permits.tck.RedisServer;
 import io.permits.tck.ForkedJvm;
 import java.time.Duration;
 import java.util.Optional;

@@ -3,6 +3,7 @@ package io.permits.redis;
 import io.lettuce.core.RedisClient;
 import io.permits.Fairness;
 import io.permits.Semaphore;
+import io.permits.tck.RedisServer;
 import io.permits.tck.SemaphoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

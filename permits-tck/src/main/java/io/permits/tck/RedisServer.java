@@ -1,4 +1,4 @@
-package io.permits.redis;
+package io.permits.tck;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,9 +12,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A redis-server of the test's own, on a free loopback port, with its data in a temporary
- * directory; killed when closed. Tests depend on no server they did not start.
+ * directory; killed when closed. Tests depend on no server they did not start ({@code .ci/run}
+ * installs the {@code redis-server} binary when it is missing).
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
   private final Path directory;
   private final int port;
@@ -27,12 +28,22 @@ final class RedisServer implements AutoCloseable {
     this.appendOnly = appendOnly;
   }
 
-  static RedisServer start() {
+  /**
+   * Starts a server without persistence.
+   *
+   * @return the running server
+   */
+  public static RedisServer start() {
     return start(false);
   }
 
   /** A server that writes every command to its append-only file before answering. */
-  static RedisServer startWithAppendOnlyFile() {
+  /**
+   * Starts a server with an append-only file synced on every write.
+   *
+   * @return the running server
+   */
+  public static RedisServer startWithAppendOnlyFile() {
     return start(true);
   }
 
@@ -47,14 +58,18 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  /** Kills the server with SIGKILL (its data survives only in the append-only file). */
-  void kill() throws InterruptedException {
+  /**
+   * Kills the server with SIGKILL.
+   *
+   * @throws InterruptedException if interrupted while waiting for it to end
+   */
+  public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor();
   }
 
   /** Starts the server again on the same port and directory. */
-  void restart() {
+  public void restart() {
     try {
       launch();
     } catch (IOException e) {
@@ -62,7 +77,12 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
-  String uri() {
+  /**
+   * The server's URI.
+   *
+   * @return {@code redis://127.0.0.1:PORT}
+   */
+  public String uri() {
     return "redis://127.0.0.1:" + port;
   }
 
@@ -102,6 +122,7 @@ final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Kills the server if it runs. */
   @Override
   public void close() {
     if (process != null) {

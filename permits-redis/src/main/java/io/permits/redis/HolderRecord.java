@@ -1,0 +1,93 @@
+package io.permits.redis;
+
+import io.permits.HolderProcess;
+import io.permits.PermitHolder;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Who holds a lease, as a client records it in Redis ({@code "pid host command"}, which the
+ * acquire script prefixes with the grant's server time) and as the state script returns it.
+ */
+final class HolderRecord {
+
+  private HolderRecord() {}
+
+  /** "pid host command" for this process; the command defaults to the JVM's command line. */
+  static String describeThisProcess(@Nullable String command) {
+    ProcessHandle.Info info = ProcessHandle.current().info();
+    String line =
+        command != null
+            ? command
+            : info.command().orElse("java")
+                + " "
+                + String.join(" ", info.arguments().orElse(new String[0]));
+    if (line.length() > 400) {
+      line = line.substring(0, 400) + "…";
+    }
+    return ProcessHandle.current().pid() + " " + host() + " " + line;
+  }
+
+  /** The holders in a state reply: flat (id, ms left, permits, "since pid host command"). */
+  static List<PermitHolder> holders(List<Object> state) {
+    List<?> flat = (List<?>) state.get(2);
+    List<PermitHolder> holders = new ArrayList<>();
+    for (int i = 0; i + 3 < flat.size(); i += 4) {
+      String id = (String) flat.get(i);
+      int permits = ((Long) flat.get(i + 2)).intValue();
+      String[] parts = ((String) flat.get(i + 3)).split(" ", 4);
+      Instant since = Instant.EPOCH;
+      HolderProcess process = null;
+      if (parts.length >= 3) {
+        since = Instant.ofEpochMilli(parseLong(parts[0]));
+        process =
+            new HolderProcess(
+                parseLong(parts[1]),
+                parts[2],
+                parts.length == 4 ? Optional.of(parts[3]) : Optional.empty());
+      }
+      holders.add(new PermitHolder(permits, id, 0, since, null, process));
+    }
+    holders.sort(java.util.Comparator.comparing(PermitHolder::since));
+    return holders;
+  }
+
+  /** The queued requests in a state reply: flat (ticket, permits), in arrival order. */
+  static List<PermitHolder> waiters(List<Object> state) {
+    List<?> flat = (List<?>) state.get(3);
+    List<PermitHolder> waiters = new ArrayList<>();
+    for (int i = 0; i + 1 < flat.size(); i += 2) {
+      waiters.add(
+          new PermitHolder(
+              ((Long) flat.get(i + 1)).intValue(), (String) flat.get(i), 0, Instant.EPOCH, null));
+    }
+    return waiters;
+  }
+
+  private static long parseLong(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException notANumber) {
+      return 0;
+    }
+  }
+
+  private static String host() {
+    try {
+      Path kernel = Path.of("/proc/sys/kernel/hostname");
+      if (Files.isReadable(kernel)) {
+        return Files.readString(kernel).trim();
+      }
+      return InetAddress.getLocalHost().getHostName();
+    } catch (IOException | RuntimeException unknown) {
+      return "localhost";
+    }
+  }
+}
