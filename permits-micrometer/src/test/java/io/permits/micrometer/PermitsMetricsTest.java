@@ -52,7 +52,9 @@ class PermitsMetricsTest {
     assertThat(acquire("rejected").count()).isEqualTo(1);
     assertThat(acquire("rejected").totalTime(TimeUnit.NANOSECONDS)).isZero();
     assertThat(acquire("timeout").count()).isEqualTo(1);
-    assertThat(acquire("timeout").totalTime(TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(1);
+    // the wait is timed from the queueing, which may come after part of the 1 ms timeout has
+    // gone (a thread descheduled in between): only that it was recorded is certain
+    assertThat(acquire("timeout").totalTime(TimeUnit.NANOSECONDS)).isPositive();
     assertThat(acquire("cancelled").count()).isEqualTo(1);
     Timer usage = registry.get("permits.usage").tags("name", "db", "app", "test").timer();
     assertThat(usage.count()).isEqualTo(2);
