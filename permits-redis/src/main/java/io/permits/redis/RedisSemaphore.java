@@ -196,12 +196,14 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public Lease acquire(int permits) throws InterruptedException {
+    refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
     return remote(gatePermit, true, false, 0);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
+    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -218,6 +220,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     long deadline = System.nanoTime() + saturatedNanos(timeout);
+    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -233,6 +236,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
+    refreshLimitBefore(permits);
     CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
     if (gateFuture.isCompletedExceptionally()) {
       return gateFuture;
@@ -503,6 +507,16 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
         gatePermit.close();
       }
+    }
+  }
+
+  /**
+   * Before a request larger than the gate's limit fails as impossible, reads the limit from
+   * Redis: another client may have raised it since this one last looked.
+   */
+  private void refreshLimitBefore(int permits) {
+    if (permits > gate.limit() && !closed.get()) {
+      limit();
     }
   }
 

@@ -133,6 +133,19 @@ class RedisFaultTest {
   }
 
   @Test
+  void aLimitRaisedByAnotherClientIsSeenByTheNextLargeRequest() throws Exception {
+    try (RedisSemaphore a = semaphore("raised", 2, Duration.ofSeconds(10));
+        RedisSemaphore b = semaphore("raised", 2, Duration.ofSeconds(10))) {
+      b.setLimit(5);
+      try (Permit four = a.tryAcquire(4).orElseThrow()) {
+        assertThat(four.permits()).isEqualTo(4);
+        assertThat(b.tryAcquire(2)).isEmpty();
+      }
+      assertThat(a.limit()).isEqualTo(5);
+    }
+  }
+
+  @Test
   void badInputFailsClearly() throws Exception {
     assertThatThrownBy(() -> RedisSemaphore.builder("http://nope"))
         .isInstanceOf(IllegalArgumentException.class)
