@@ -47,4 +47,33 @@ public record SemaphoreStats(
     long closedWhileWaiting,
     long leaks,
     TimeSummary waitTime,
-    TimeSummary holdTime) {}
+    TimeSummary holdTime) {
+
+  /**
+   * These totals with other gauges: for a semaphore shared between processes, whose gauges come
+   * from the shared store and whose totals are this object's own.
+   *
+   * @param limit the limit
+   * @param available the permits free now
+   * @param held the permits held now
+   * @param waiting the requests queued now
+   * @return a copy with those four gauges replaced
+   */
+  public SemaphoreStats withGauges(int limit, int available, int held, int waiting) {
+    return new SemaphoreStats(
+        limit,
+        available,
+        held,
+        waiting,
+        peakWaiting,
+        grants,
+        rejections,
+        timeouts,
+        cancellations,
+        interrupts,
+        closedWhileWaiting,
+        leaks,
+        waitTime,
+        holdTime);
+  }
+}

@@ -339,21 +339,11 @@ public final class FileSemaphore implements Semaphore {
     SemaphoreStats local = gate.stats();
     Counts counts = counts();
     int available = available(counts);
-    return new SemaphoreStats(
+    return local.withGauges(
         counts.limit(),
         available,
         Math.max(counts.held(), local.held()), // in the file, or taken here on the way there
-        local.waiting() + counts.waiting(),
-        local.peakWaiting(),
-        local.grants(),
-        local.rejections(),
-        local.timeouts(),
-        local.cancellations(),
-        local.interrupts(),
-        local.closedWhileWaiting(),
-        local.leaks(),
-        local.waitTime(),
-        local.holdTime());
+        local.waiting() + counts.waiting());
   }
 
   /**

@@ -322,21 +322,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     int used = toInt(state.get(1));
     int queued = ((List<?>) state.get(3)).size() / 2;
     int available = Math.max(0, Math.min(gate.available(), limit - used));
-    return new SemaphoreStats(
+    return local.withGauges(
         limit,
         available,
         Math.max(used, local.held()), // held in Redis, or taken here by a request on its way
-        local.waiting() + queued,
-        local.peakWaiting(),
-        local.grants(),
-        local.rejections(),
-        local.timeouts(),
-        local.cancellations(),
-        local.interrupts(),
-        local.closedWhileWaiting(),
-        local.leaks(),
-        local.waitTime(),
-        local.holdTime());
+        local.waiting() + queued);
   }
 
   /**
