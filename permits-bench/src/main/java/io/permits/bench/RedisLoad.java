@@ -31,12 +31,14 @@ import org.redisson.config.Config;
  * both see the same machine; the Markdown report gives the spread and the ratios.
  *
  * <p>Options: {@code --seconds N} per round (default 5), {@code --rounds N} (default 3), {@code
- * --warmup N} seconds (default 2).
+ * --warmup N} seconds (default 2), {@code --threads 1,16} (the thread counts to run, default both),
+ * {@code --commandstats} (after the runs, prints Redis's per-command statistics: calls and
+ * microseconds per call of each script command, to see where the server's time goes), {@code
+ * --without-redisson} (permits only, e.g. with {@code --commandstats}; no ratios).
  */
 public final class RedisLoad {
 
   private static final int PERMITS = 4;
-  private static final int[] THREADS = {1, 16};
 
   private RedisLoad() {}
 
@@ -55,11 +57,19 @@ public final class RedisLoad {
     int seconds = 5;
     int rounds = 3;
     int warmup = 2;
+    int[] threadCounts = {1, 16};
+    boolean commandStats = false;
+    boolean withRedisson = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--threads" ->
+            threadCounts =
+                Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--commandstats" -> commandStats = true;
+        case "--without-redisson" -> withRedisson = false;
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -82,23 +92,42 @@ public final class RedisLoad {
           warmup, rounds, seconds));
       report.append("| threads | implementation | pairs/s (mean, min–max) | × Redisson |"
           + " acquire p50 | acquire p99 |\n|---:|---|---:|---:|---:|---:|\n");
-      for (int threads : THREADS) {
+      for (int threads : threadCounts) {
         List<Result> permits = new ArrayList<>();
         List<Result> redisson = new ArrayList<>();
         try (Target p = permitsTarget(uri, "load-" + threads);
-            Target r = redissonTarget(uri, "redisson-load-" + threads)) {
+            Target r = withRedisson ? redissonTarget(uri, "redisson-load-" + threads) : null) {
           run(p, threads, warmup);
-          run(r, threads, warmup);
+          if (r != null) {
+            run(r, threads, warmup);
+          }
           for (int round = 0; round < rounds; round++) {
             permits.add(run(p, threads, seconds));
-            redisson.add(run(r, threads, seconds));
+            if (r != null) {
+              redisson.add(run(r, threads, seconds));
+            }
           }
         }
-        double redissonMean = mean(redisson);
+        double redissonMean = withRedisson ? mean(redisson) : Double.NaN;
         report.append(row(threads, "permits RedisSemaphore", permits, redissonMean));
-        report.append(row(threads, "Redisson RSemaphore", redisson, redissonMean));
+        if (withRedisson) {
+          report.append(row(threads, "Redisson RSemaphore", redisson, redissonMean));
+        }
       }
       System.out.print(report);
+      if (commandStats) {
+        RedisClient client = RedisClient.create(uri);
+        try (var connection = client.connect()) {
+          System.out.println("\nRedis INFO commandstats (all runs):");
+          for (String line : connection.sync().info("commandstats").split("\r?\n")) {
+            if (line.startsWith("cmdstat_")) {
+              System.out.println("  " + line);
+            }
+          }
+        } finally {
+          client.shutdown();
+        }
+      }
     } finally {
       server.destroyForcibly();
     }

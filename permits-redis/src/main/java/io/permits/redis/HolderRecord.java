@@ -20,19 +20,38 @@ final class HolderRecord {
 
   private HolderRecord() {}
 
-  /** "pid host command" for this process; the command defaults to the JVM's command line. */
+  /**
+   * "pid host command" for this process; the command defaults to the JVM's command line without
+   * its options (so without a class path that would be sent with every acquire), at most 200
+   * characters.
+   */
   static String describeThisProcess(@Nullable String command) {
     ProcessHandle.Info info = ProcessHandle.current().info();
     String line =
-        command != null
-            ? command
-            : info.command().orElse("java")
-                + " "
-                + String.join(" ", info.arguments().orElse(new String[0]));
-    if (line.length() > 400) {
-      line = line.substring(0, 400) + "…";
+        command != null ? command : javaCommand(info.arguments().orElse(new String[0]));
+    if (line.length() > 200) {
+      line = line.substring(0, 200) + "…";
     }
     return ProcessHandle.current().pid() + " " + host() + " " + line;
+  }
+
+  /** "java MAIN ARGS…" or "java -jar JAR ARGS…": the JVM's options left out. */
+  static String javaCommand(String[] arguments) {
+    StringBuilder line = new StringBuilder("java");
+    int i = 0;
+    while (i < arguments.length && arguments[i].startsWith("-") && !arguments[i].equals("-jar")) {
+      boolean takesValue =
+          switch (arguments[i]) {
+            case "-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens",
+                "--add-exports", "--add-modules", "--add-reads", "--upgrade-module-path" -> true;
+            default -> false;
+          };
+      i += takesValue ? 2 : 1;
+    }
+    for (; i < arguments.length; i++) {
+      line.append(' ').append(arguments[i]);
+    }
+    return line.toString();
   }
 
   /** The holders in a state reply: flat (id, ms left, permits, "since pid host command"). */

@@ -16,14 +16,13 @@ final class RedisKeys {
         new String[] {
           tag + ":limit",
           tag + ":holders",
-          tag + ":weights",
+          tag + ":records",
           tag + ":used",
           tag + ":queue",
           tag + ":tickets",
           tag + ":fence",
           tag + ":sequence",
-          wakePrefix,
-          tag + ":info"
+          wakePrefix
         };
   }
 

@@ -14,14 +14,13 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The semaphore's Lua scripts, one per operation, each run with {@code EVALSHA} (the script's
- * SHA-1, computed here) and, when the server answers NOSCRIPT (a restart, a {@code SCRIPT
- * FLUSH}), once more with {@code EVAL}, which loads it again; the release, which nobody waits
- * for, always with {@code EVAL} (see {@link #runInOrder}).
+ * The semaphore's Lua scripts, one per operation (acquiring and releasing share one: see
+ * acquire.lua), each run with {@code EVALSHA} (the script's SHA-1, computed here) and, when the
+ * server answers NOSCRIPT (a restart, a {@code SCRIPT FLUSH}), once more with {@code EVAL}, which
+ * loads it again.
  */
 enum RedisScripts {
   ACQUIRE("acquire.lua"),
-  RELEASE("release.lua"),
   RENEW("renew.lua"),
   CANCEL("cancel.lua"),
   LIMIT("limit.lua"),
@@ -33,18 +32,6 @@ enum RedisScripts {
   RedisScripts(String file) {
     this.source = read("common.lua") + "\n" + read(file);
     this.sha = sha1(source);
-  }
-
-  /**
-   * Runs the script with {@code EVAL} (its whole text): for a release, which a caller does not
-   * wait for. An {@code EVALSHA} that met NOSCRIPT would be sent again only after its reply, so
-   * requests sent after it could run first and miss the permits it returns.
-   */
-  CompletableFuture<List<Object>> runInOrder(
-      RedisAsyncCommands<String, String> redis, RedisKeys keys, String... args) {
-    return redis
-        .<List<Object>>eval(source, ScriptOutputType.MULTI, keys.all(), args)
-        .toCompletableFuture();
   }
 
   /** Runs the script on the keys of one semaphore; the future completes on Lettuce's thread. */

@@ -80,6 +80,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final LocalSemaphore gate;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong requests = new AtomicLong();
+  private final Handoffs handoffs;
 
   /** Renews every semaphore's leases: one daemon thread for the JVM. */
   private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
@@ -117,6 +118,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     this.gate =
         LocalSemaphore.builder().name(name).limit(recorded).fairness(builder.fairness).build();
+    this.handoffs =
+        new Handoffs(
+            id -> releaseId(id, -1, link::release), // then the use the closed lease passed on
+            WATCHDOG);
   }
 
   /**
@@ -169,7 +174,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public int available() {
-    List<Object> state = call(RedisScripts.STATE);
+    List<Object> state = readState();
     int limit = toInt(state.get(0));
     int used = toInt(state.get(1));
     return Math.max(0, Math.min(gate.available(), limit - used));
@@ -177,7 +182,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public int waiting() {
-    List<Object> state = call(RedisScripts.STATE);
+    List<Object> state = readState();
     List<?> queue = (List<?>) state.get(3);
     return gate.waiting() + queue.size() / 2;
   }
@@ -317,7 +322,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   @Override
   public SemaphoreStats stats() {
     SemaphoreStats local = gate.stats();
-    List<Object> state = call(RedisScripts.STATE);
+    List<Object> state = readState();
     int limit = toInt(state.get(0));
     int used = toInt(state.get(1));
     int queued = ((List<?>) state.get(3)).size() / 2;
@@ -338,7 +343,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public List<PermitHolder> holders() {
-    return HolderRecord.holders(call(RedisScripts.STATE));
+    return HolderRecord.holders(readState());
   }
 
   /**
@@ -412,6 +417,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     gate.close();
     waiters.values().forEach(Runnable::run);
+    handoffs.giveBackAll();
     link.retire();
   }
 
@@ -424,7 +430,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   private Lease remote(Permit gatePermit, boolean wait, boolean timed, long deadline)
       throws InterruptedException {
-    String id = clientId + ":" + requests.incrementAndGet();
+    Handoffs.Pending handoff = handoffs.claim(gatePermit.permits());
+    if (handoff == null) {
+      handoffs.giveBackAll(); // grants of other sizes: released before this request's script
+    }
+    String id = handoff != null ? handoff.id() : newRequestId();
     Thread thread = Thread.currentThread();
     Runnable wake = () -> LockSupport.unpark(thread);
     boolean queued = false;
@@ -434,16 +444,22 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     try {
       while (true) {
-        long sent = System.nanoTime();
-        List<Object> reply =
-            call(
-                RedisScripts.ACQUIRE,
-                id,
-                Integer.toString(gatePermit.permits()),
-                Long.toString(leaseMillis),
-                wait ? Long.toString(TICKET_TTL_MILLIS) : "0",
-                clientId,
-                who);
+        long sent;
+        List<Object> reply;
+        boolean handedOff = handoff != null;
+        if (handedOff) { // sent by a closing lease: already on its way
+          sent = handoff.sentNanos();
+          queued = true; // it was sent willing to queue: if it did, the ticket is withdrawn
+          try {
+            reply = awaitReply(RedisScripts.ACQUIRE, handoff.reply());
+          } finally {
+            handoff = null;
+            link.release(); // the use the closed lease passed to it
+          }
+        } else {
+          sent = System.nanoTime();
+          reply = call(RedisScripts.ACQUIRE, acquireArgs(id, gatePermit.permits(), wait));
+        }
         long code = (Long) reply.get(0);
         if (code == 1) {
           lease = granted(id, gatePermit, (Long) reply.get(1), sent);
@@ -471,6 +487,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         if (Thread.interrupted()) {
           throw new InterruptedException();
         }
+        if (handedOff) {
+          continue; // its ticket was queued before this request listened for a wake-up: ask again
+        }
         long park = TimeUnit.MILLISECONDS.toNanos(TICKET_REFRESH_MILLIS);
         long nextExpiry = (Long) reply.get(1);
         if (nextExpiry >= 0) {
@@ -497,7 +516,21 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
         gatePermit.close();
       }
+      if (handoff != null) { // failed before its reply was awaited
+        handoffs.giveBackClaimed(handoff);
+      }
     }
+  }
+
+  /**
+   * The state script's reply. Grants handed off to requests that no longer wait are given back
+   * first (pipelined before it), so that counts read after every lease closed show them free.
+   */
+  private List<Object> readState() {
+    if (gate.waiting() == 0) {
+      handoffs.giveBackAll();
+    }
+    return call(RedisScripts.STATE);
   }
 
   /**
@@ -579,32 +612,98 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   void releaseRemote(RedisLease lease) {
     leases.remove(lease);
+    if (!closed.get() && handoffs.reserve(gate.waiting())) {
+      if (handOff(lease)) {
+        return;
+      }
+      handoffs.unreserve();
+    }
+    releaseId(lease.id(), lease.token(), link::release); // then the lease's use
+  }
+
+  /**
+   * A request of this JVM waits at the gate for permits: one script releases the lease and asks
+   * for its permits again under a new id, for that request to claim (see {@link Handoffs}). The
+   * lease's use of the connections passes to the pending grant. Returns false if the script could
+   * not be sent.
+   */
+  private boolean handOff(RedisLease lease) {
+    RedisAsyncCommands<String, String> redis;
+    try {
+      redis = link.retain(); // the script's use
+    } catch (RuntimeException unreachable) {
+      return false;
+    }
+    String id = newRequestId();
+    long sent = System.nanoTime();
+    CompletableFuture<List<Object>> reply;
+    try {
+      reply =
+          RedisScripts.ACQUIRE.run(
+              redis, keys, acquireArgs(id, lease.permits(), true, lease.id()));
+    } catch (RuntimeException failed) {
+      link.release();
+      return false;
+    }
+    reply.whenComplete(
+        (ignored, failure) -> {
+          link.release(); // the script's use
+          if (failure != null) {
+            logReleaseFailure(lease.token(), failure);
+          }
+        });
+    handoffs.add(new Handoffs.Pending(id, lease.permits(), sent, reply));
+    return true;
+  }
+
+  /**
+   * Releases a lease id without waiting for the reply: the script is pipelined on the connection
+   * this semaphore's later scripts use, so Redis runs it before them (see acquire.lua for the
+   * case of a Redis that lost its scripts); a failure is logged.
+   */
+  private void releaseId(String id, long token, Runnable then) {
     RedisAsyncCommands<String, String> redis;
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
-      link.release(); // the lease's use
-      logReleaseFailure(lease, unreachable);
+      logReleaseFailure(token, unreachable);
+      then.run();
       return;
     }
-    RedisScripts.RELEASE
-        .runInOrder(redis, keys, lease.id())
+    RedisScripts.ACQUIRE
+        .run(redis, keys, acquireArgs("", 0, false, id))
         .whenComplete(
             (reply, failure) -> {
               link.release(); // the script's use
-              link.release(); // the lease's use
+              then.run();
               if (failure != null) {
-                logReleaseFailure(lease, failure);
+                logReleaseFailure(token, failure);
               }
             });
   }
 
-  private void logReleaseFailure(RedisLease lease, Throwable failure) {
+  private String newRequestId() {
+    return clientId + ":" + requests.incrementAndGet();
+  }
+
+  private String[] acquireArgs(String id, int permits, boolean wait, String... releaseFirst) {
+    String[] args = new String[6 + releaseFirst.length];
+    args[0] = id;
+    args[1] = Integer.toString(permits);
+    args[2] = Long.toString(leaseMillis);
+    args[3] = wait ? Long.toString(TICKET_TTL_MILLIS) : "0";
+    args[4] = clientId;
+    args[5] = who;
+    System.arraycopy(releaseFirst, 0, args, 6, releaseFirst.length);
+    return args;
+  }
+
+  private void logReleaseFailure(long token, Throwable failure) {
     LOG.log(
         System.Logger.Level.WARNING,
         "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis within {3} ms",
         name,
-        lease.token(),
+        token < 0 ? "(not yet claimed)" : Long.toString(token),
         failure.getMessage(),
         leaseMillis);
   }
@@ -625,9 +724,17 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */
   private List<Object> call(RedisScripts script, String... args) {
     RedisAsyncCommands<String, String> redis = link.retain();
+    try {
+      return awaitReply(script, script.run(redis, keys, args));
+    } finally {
+      link.release();
+    }
+  }
+
+  /** Waits for a script's reply, not interruptibly (a reply is never dropped). */
+  private List<Object> awaitReply(RedisScripts script, CompletableFuture<List<Object>> reply) {
     boolean interrupted = false;
     try {
-      CompletableFuture<List<Object>> reply = script.run(redis, keys, args);
       while (true) {
         try {
           return reply.get();
@@ -642,7 +749,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
       }
     } finally {
-      link.release();
       if (interrupted) {
         Thread.currentThread().interrupt();
       }

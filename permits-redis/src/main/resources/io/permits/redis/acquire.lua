@@ -1,20 +1,51 @@
--- ARGV: id, permits, lease ms, ticket deadline ms (0: do not queue), client id, who (for
--- status: "pid host command"; recorded as "grant-time-ms pid host command").
+-- ARGV: id ('' for a release only), permits, lease ms, ticket deadline ms (0: do not queue),
+-- client id, who (for status: "pid host command"), then the ids of leases to release first
+-- (or of tickets to withdraw).
+-- Releasing and acquiring are one script so that a release, which nobody waits for, can be sent
+-- with EVALSHA and still run before the requests sent after it even when Redis lost its scripts:
+-- both then meet NOSCRIPT and are sent again, in order, with EVAL. A closed lease whose permits a
+-- request of the same client waits for is released by that request's script.
 -- Grants if the request heads the queue (or the queue is empty) and fits; else queues or
 -- refreshes its ticket. Returns {1, fence, lease ms} | {0, ms until the next expiry or -1} |
--- {-1, limit} (more than the limit) | {-3} (no limit recorded).
+-- {-1, limit} (more than the limit) | {-3} (no limit recorded) | {2, permits released} (a
+-- release only).
 local id, permits, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local wait, client = tonumber(ARGV[4]), ARGV[5]
-local limit = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local released = 0
+for i = 7, #ARGV do
+  released = released + drop_holder(ARGV[i])
+end
+local queued = redis.call('ZCARD', KEYS[5]) > 0
+if queued then
+  for i = 7, #ARGV do -- a grant given back unclaimed may have queued instead: withdraw it
+    redis.call('HDEL', KEYS[6], ARGV[i])
+    redis.call('ZREM', KEYS[5], ARGV[i])
+  end
+end
+if id == '' then
+  -- waiters are told only if there are any; expired holders and tickets are purged by the
+  -- acquire, which every waiter runs at least once a second
+  if queued then
+    wake_heads(tonumber(redis.call('GET', KEYS[1]) or '0'))
+  end
+  return {2, released}
+end
+local counters = redis.call('MGET', KEYS[1], KEYS[4])
+local limit = tonumber(counters[1] or '-1')
 if limit < 0 then
   return {-3}
+end
+if queued and #ARGV > 6 then
+  wake_heads(limit) -- the releases may let earlier waiters in, whatever becomes of this request
 end
 if permits > limit then
   return {-1, limit}
 end
 local now = now_ms()
-purge_holders(now)
-local queued = redis.call('ZCARD', KEYS[5]) > 0
+local in_use = tonumber(counters[2] or '0') -- read after the releases
+if queued or in_use + permits > limit then
+  in_use = in_use - purge_holders(now) -- expired leases matter only when permits are short
+end
 if queued then
   purge_tickets(now)
 end
@@ -36,10 +67,9 @@ if not first then
     end
   end
 end
-if used() + ahead + permits <= limit then
+if in_use + ahead + permits <= limit then
   redis.call('INCRBY', KEYS[4], permits)
-  redis.call('HSET', KEYS[3], id, permits)
-  redis.call('HSET', KEYS[10], id, now .. ' ' .. (ARGV[6] or ''))
+  redis.call('HSET', KEYS[3], id, permits .. ' ' .. now .. ' ' .. (ARGV[6] or ''))
   redis.call('ZADD', KEYS[2], now + lease, id)
   if queued then
     redis.call('HDEL', KEYS[6], id)

@@ -8,8 +8,10 @@ local h = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
 for i = 1, #h, 2 do
   table.insert(holders, h[i])
   table.insert(holders, tonumber(h[i + 1]) - now)
-  table.insert(holders, tonumber(redis.call('HGET', KEYS[3], h[i]) or '0'))
-  table.insert(holders, redis.call('HGET', KEYS[10], h[i]) or '')
+  local record = redis.call('HGET', KEYS[3], h[i]) or '0'
+  local permits, who = string.match(record, '^(%d+) ?(.*)$')
+  table.insert(holders, tonumber(permits))
+  table.insert(holders, who)
 end
 local queue = {}
 for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do

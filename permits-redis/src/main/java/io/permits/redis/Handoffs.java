@@ -1,0 +1,167 @@
+package io.permits.redis;
+
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Grants already on their way to this JVM's next request: when a lease closes while a request of
+ * the same semaphore waits at the in-process gate, one acquire script releases the closed lease
+ * and asks for the same permits under a fresh id, and the request that takes the gate's permits
+ * next claims its reply instead of sending an acquire of its own.
+ *
+ * <p>Implementation notes. Without this, a permit passed between two threads of one JVM costs two
+ * scripts in sequence: the closing thread's release, then — after the waiting thread has woken —
+ * its acquire, one round trip. With it, the closing thread sends a single script (release, then
+ * grant under the queue's rules, so requests of other clients queued in Redis keep their turn;
+ * each grant still draws a new fencing token) before it gives back its gate permits, and the
+ * waiting thread's wake-up overlaps that round trip. Invariants: there are never more pending
+ * grants than requests waiting at the gate when each was made ({@link #reserve}); each is claimed
+ * exactly once (compare-and-set), by a request whose gate permits are of the same size or by the
+ * give-back, which the watchdog runs if nobody claims it within {@link #PATIENCE_MILLIS} (the
+ * waiter timed out, say), which a request of another size runs before its own acquire, and which
+ * the semaphore runs before it reads counts from Redis when nobody waits at the gate. The
+ * give-back sends the release (which also withdraws a ticket, had the grant queued) at once,
+ * pipelined after the grant's script, so whatever is sent later sees the permits free. A pending
+ * grant carries the closed lease's use of the connections until its give-back completes or a
+ * request has its reply, so they stay open for it.
+ */
+final class Handoffs {
+
+  /** How long a pending grant waits for a request of its size before it is given back. */
+  static final long PATIENCE_MILLIS = 10;
+
+  /** A grant sent for the next request of {@code permits} permits. */
+  static final class Pending {
+    private final String id;
+    private final int permits;
+    private final long sentNanos;
+    private final CompletableFuture<List<Object>> reply;
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private volatile @Nullable Future<?> giveBack;
+
+    Pending(String id, int permits, long sentNanos, CompletableFuture<List<Object>> reply) {
+      this.id = id;
+      this.permits = permits;
+      this.sentNanos = sentNanos;
+      this.reply = reply;
+    }
+
+    String id() {
+      return id;
+    }
+
+    /** When the script was sent: a lease it grants runs, by this JVM's clock, from then. */
+    long sentNanos() {
+      return sentNanos;
+    }
+
+    /** The acquire script's reply, as {@link RedisScripts#ACQUIRE} returns it. */
+    CompletableFuture<List<Object>> reply() {
+      return reply;
+    }
+  }
+
+  /** What the give-back needs from the semaphore. */
+  interface Owner {
+    /**
+     * Sends, without waiting, the release of a grant nobody will use (withdrawing its ticket if
+     * it queued), then ends the use of the connections that the closed lease passed to it.
+     */
+    void giveBack(String id);
+  }
+
+  private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger unclaimed = new AtomicInteger();
+  private final Owner owner;
+  private final ScheduledExecutorService timer;
+
+  Handoffs(Owner owner, ScheduledExecutorService timer) {
+    this.owner = owner;
+    this.timer = timer;
+  }
+
+  /**
+   * Takes a place for one more pending grant if fewer are pending than {@code waiting}, the
+   * requests waiting at the gate; pair with {@link #add} or {@link #unreserve}.
+   */
+  boolean reserve(int waiting) {
+    while (true) {
+      int now = unclaimed.get();
+      if (now >= waiting) {
+        return false;
+      }
+      if (unclaimed.compareAndSet(now, now + 1)) {
+        return true;
+      }
+    }
+  }
+
+  /** The grant could not be sent after all. */
+  void unreserve() {
+    unclaimed.decrementAndGet();
+  }
+
+  /** Records a grant just sent, in a place {@link #reserve} took; given back if not claimed soon. */
+  void add(Pending grant) {
+    pending.add(grant);
+    grant.giveBack =
+        timer.schedule(() -> giveBack(grant), PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Claims a pending grant of exactly {@code permits} permits, or returns null. The caller ends
+   * the grant's use with {@link Owner#endUse()} once it has its reply.
+   */
+  @Nullable Pending claim(int permits) {
+    if (pending.isEmpty()) {
+      return null;
+    }
+    for (Pending grant : pending) {
+      if (grant.permits == permits && grant.claimed.compareAndSet(false, true)) {
+        pending.remove(grant);
+        unclaimed.decrementAndGet();
+        Future<?> scheduled = grant.giveBack;
+        if (scheduled != null) {
+          scheduled.cancel(false);
+        }
+        return grant;
+      }
+    }
+    return null;
+  }
+
+  /** Gives back every grant nobody has claimed. */
+  void giveBackAll() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    for (Pending grant : pending) {
+      giveBack(grant);
+    }
+  }
+
+  private void giveBack(Pending grant) {
+    if (grant.claimed.compareAndSet(false, true)) {
+      pending.remove(grant);
+      unclaimed.decrementAndGet();
+      Future<?> scheduled = grant.giveBack;
+      if (scheduled != null) {
+        scheduled.cancel(false);
+      }
+      owner.giveBack(grant.id);
+    }
+  }
+
+  /** Gives back a grant claimed by a request that could not wait for its reply. */
+  void giveBackClaimed(Pending grant) {
+    owner.giveBack(grant.id);
+  }
+}
