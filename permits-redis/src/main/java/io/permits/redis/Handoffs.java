@@ -25,8 +25,8 @@ import org.jspecify.annotations.Nullable;
  * waiting thread's wake-up overlaps that round trip. Invariants: there are never more pending
  * grants than requests waiting at the gate when each was made ({@link #reserve}); each is claimed
  * exactly once (compare-and-set), by a request whose gate permits are of the same size or by the
- * give-back, which the watchdog runs if nobody claims it within {@link #PATIENCE_MILLIS} (the
- * waiter timed out, say), which a request of another size runs before its own acquire, and which
+ * give-back, which the watchdog runs if nobody claims it within {@link #PATIENCE_MILLIS} of its
+ * reply (the waiter timed out, say), which a request of another size runs before its own acquire, and which
  * the semaphore runs before it reads counts from Redis when nobody waits at the gate. The
  * give-back sends the release (which also withdraws a ticket, had the grant queued) at once,
  * pipelined after the grant's script, so whatever is sent later sees the permits free. A pending
@@ -35,7 +35,10 @@ import org.jspecify.annotations.Nullable;
  */
 final class Handoffs {
 
-  /** How long a pending grant waits for a request of its size before it is given back. */
+  /**
+   * How long a pending grant, its reply in, waits for a request of its size before it is given
+   * back.
+   */
   static final long PATIENCE_MILLIS = 10;
 
   /** A grant sent for the next request of {@code permits} permits. */
@@ -109,11 +112,20 @@ final class Handoffs {
     unclaimed.decrementAndGet();
   }
 
-  /** Records a grant just sent, in a place {@link #reserve} took; given back if not claimed soon. */
+  /** Records a grant just sent, in a place {@link #reserve} took. */
   void add(Pending grant) {
     pending.add(grant);
-    grant.giveBack =
-        timer.schedule(() -> giveBack(grant), PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The grant's reply is in and its gate permits are about to be given back: if no request
+   * claims it within {@link #PATIENCE_MILLIS}, it is given back.
+   */
+  void startPatience(Pending grant) {
+    if (!grant.claimed.get()) {
+      grant.giveBack =
+          timer.schedule(() -> giveBack(grant), PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
   }
 
   /**

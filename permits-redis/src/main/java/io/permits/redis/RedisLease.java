@@ -108,7 +108,8 @@ final class RedisLease implements Lease {
 
   /**
    * Releases the lease: sends the release to Redis (without waiting for the reply: later requests
-   * of this semaphore are ordered after it) and gives back the in-process permits. Never throws;
+   * of this semaphore are ordered after it) and gives back the in-process permits (when a request
+   * of this JVM waits for them, once the script that hands them over has its reply). Never throws;
    * if Redis cannot be reached, the lease expires there within its length.
    */
   @Override
@@ -120,10 +121,13 @@ final class RedisLease implements Lease {
     if (next != null) {
       next.cancel(false);
     }
+    boolean passedOn = false;
     try {
-      semaphore.releaseRemote(this);
+      passedOn = semaphore.releaseRemote(this, gatePermit);
     } finally {
-      gatePermit.close();
+      if (!passedOn) {
+        gatePermit.close();
+      }
     }
   }
 

@@ -610,15 +610,16 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * the holder does not pay a round trip. If it fails (Redis unreachable), the lease expires in
    * Redis within its length; the failure is logged.
    */
-  void releaseRemote(RedisLease lease) {
+  boolean releaseRemote(RedisLease lease, Permit gatePermit) {
     leases.remove(lease);
     if (!closed.get() && handoffs.reserve(gate.waiting())) {
-      if (handOff(lease)) {
-        return;
+      if (handOff(lease, gatePermit)) {
+        return true;
       }
       handoffs.unreserve();
     }
     releaseId(lease.id(), lease.token(), link::release); // then the lease's use
+    return false;
   }
 
   /**
@@ -627,7 +628,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * lease's use of the connections passes to the pending grant. Returns false if the script could
    * not be sent.
    */
-  private boolean handOff(RedisLease lease) {
+  private boolean handOff(RedisLease lease, Permit gatePermit) {
     RedisAsyncCommands<String, String> redis;
     try {
       redis = link.retain(); // the script's use
@@ -645,14 +646,18 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       link.release();
       return false;
     }
+    Handoffs.Pending grant = new Handoffs.Pending(id, lease.permits(), sent, reply);
+    handoffs.add(grant);
     reply.whenComplete(
         (ignored, failure) -> {
           link.release(); // the script's use
+          handoffs.startPatience(grant);
+          // the waiting request wakes once, with the reply already here
+          gatePermit.close();
           if (failure != null) {
             logReleaseFailure(lease.token(), failure);
           }
         });
-    handoffs.add(new Handoffs.Pending(id, lease.permits(), sent, reply));
     return true;
   }
 
