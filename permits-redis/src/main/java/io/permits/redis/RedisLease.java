@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A lease of a {@link RedisSemaphore}: permits held in Redis until {@link #close()} or until the
- * lease runs out, renewed by the semaphore's watchdog.
+ * lease runs out, renewed by the semaphore's {@link Renewer}.
  *
  * <p>The holder's own deadline is measured from when the acquire (or the last successful
  * renewal) was sent, by this JVM's monotonic clock, so it never ends after the server's expiry.
@@ -26,7 +26,7 @@ final class RedisLease implements Lease {
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
-  private volatile java.util.concurrent.@org.jspecify.annotations.Nullable Future<?> renewal;
+  private final AtomicBoolean renewing = new AtomicBoolean();
 
   RedisLease(
       RedisSemaphore semaphore,
@@ -58,12 +58,13 @@ final class RedisLease implements Lease {
     }
   }
 
-  /** The watchdog's next renewal of this lease, cancelled when the lease is closed. */
-  void renewal(java.util.concurrent.Future<?> next) {
-    renewal = next;
-    if (closed.get()) {
-      next.cancel(false);
-    }
+  /** Claims the lease's one renewal in flight; false if one is already on its way. */
+  boolean startRenewal() {
+    return renewing.compareAndSet(false, true);
+  }
+
+  void endRenewal() {
+    renewing.set(false);
   }
 
   /** The lease can no longer be trusted: it expired by this JVM's clock, or Redis dropped it. */
@@ -116,10 +117,6 @@ final class RedisLease implements Lease {
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
-    }
-    java.util.concurrent.Future<?> next = renewal;
-    if (next != null) {
-      next.cancel(false);
     }
     boolean passedOn = false;
     try {

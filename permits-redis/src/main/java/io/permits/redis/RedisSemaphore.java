@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -60,7 +59,7 @@ import java.util.regex.Pattern;
  * ticket's refresh is due — a lost message costs time, not correctness. Every way out of a wait
  * withdraws the ticket; a grant that reaches a caller who gave up is released at once. Script
  * calls wait for their reply without being interruptible, so a reply is never lost to an
- * interrupt. A watchdog renews each lease at a third of its length.
+ * interrupt. A sweep renews each lease when a third to a half of it has passed ({@link Renewer}).
  */
 public final class RedisSemaphore implements io.permits.Semaphore {
 
@@ -75,7 +74,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final String clientId = UUID.randomUUID().toString();
   private final String who;
   private final Map<String, Runnable> waiters = new ConcurrentHashMap<>();
-  private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
+  private final Renewer renewer;
   private final RedisLink link;
   private final LocalSemaphore gate;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -89,7 +88,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     ScheduledThreadPoolExecutor watchdog =
         new ScheduledThreadPoolExecutor(
             1, Thread.ofPlatform().daemon().name("permits-redis-watchdog").factory());
-    watchdog.setRemoveOnCancelPolicy(true); // a closed lease's renewal leaves the queue at once
+    watchdog.setRemoveOnCancelPolicy(true); // a closed semaphore's sweep leaves the queue at once
     return watchdog;
   }
 
@@ -118,6 +117,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     this.gate =
         LocalSemaphore.builder().name(name).limit(recorded).fairness(builder.fairness).build();
+    this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
     this.handoffs =
         new Handoffs(
             id -> releaseId(id, -1, link::release), // then the use the closed lease passed on
@@ -418,6 +418,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     gate.close();
     waiters.values().forEach(Runnable::run);
     handoffs.giveBackAll();
+    renewer.stopWhenEmpty();
     link.retire();
   }
 
@@ -553,54 +554,17 @@ public final class RedisSemaphore implements io.permits.Semaphore {
             gatePermit,
             sentNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
     link.retain(); // the lease's use: released when it is closed
-    leases.add(lease);
-    scheduleRenewal(lease);
+    renewer.add(lease);
     return lease;
   }
 
-  private void scheduleRenewal(RedisLease lease) {
-    lease.renewal(
-        WATCHDOG.schedule(() -> renew(lease), Math.max(1, leaseMillis / 3), TimeUnit.MILLISECONDS));
-  }
-
-  private void renew(RedisLease lease) {
-    if (!leases.contains(lease) || lease.lost().isDone()) {
-      return;
-    }
-    long sent = System.nanoTime();
-    RedisAsyncCommands<String, String> redis;
-    try {
-      redis = link.retain();
-    } catch (RuntimeException unreachable) {
-      if (System.nanoTime() - lease.deadlineNanos() >= 0) {
-        lease.markLost();
-        leases.remove(lease);
-      } else {
-        scheduleRenewal(lease);
-      }
-      return;
-    }
-    RedisScripts.RENEW
-        .run(redis, keys, lease.id(), Long.toString(leaseMillis))
-        .whenComplete(
-            (reply, failure) -> {
-              link.release();
-              if (!leases.contains(lease)) {
-                return;
-              }
-              if (failure == null && toInt(reply.get(0)) > 0) {
-                lease.renewed(sent + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
-              } else if (failure == null) {
-                lease.markLost(); // Redis no longer has it: its permits may be someone else's
-                leases.remove(lease);
-                return;
-              } else if (System.nanoTime() - lease.deadlineNanos() >= 0) {
-                lease.markLost();
-                leases.remove(lease);
-                return;
-              }
-              scheduleRenewal(lease);
-            });
+  /** The renew script for one lease: true if Redis extended it, false if it no longer has it. */
+  private CompletableFuture<Boolean> sendRenewal(String id) {
+    RedisAsyncCommands<String, String> redis = link.retain();
+    return RedisScripts.RENEW
+        .run(redis, keys, id, Long.toString(leaseMillis))
+        .whenComplete((reply, failure) -> link.release())
+        .thenApply(reply -> toInt(reply.get(0)) > 0);
   }
 
   /**
@@ -611,7 +575,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * Redis within its length; the failure is logged.
    */
   boolean releaseRemote(RedisLease lease, Permit gatePermit) {
-    leases.remove(lease);
+    renewer.remove(lease);
     if (!closed.get() && handoffs.reserve(gate.waiting())) {
       if (handOff(lease, gatePermit)) {
         return true;
