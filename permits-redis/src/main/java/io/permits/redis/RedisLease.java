@@ -23,6 +23,7 @@ final class RedisLease implements Lease {
   private final int permits;
   private final long token;
   private final Permit gatePermit;
+  private final boolean othersQueuedAtGrant;
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
@@ -34,13 +35,20 @@ final class RedisLease implements Lease {
       int permits,
       long token,
       Permit gatePermit,
-      long deadlineNanos) {
+      long deadlineNanos,
+      boolean othersQueuedAtGrant) {
     this.semaphore = semaphore;
     this.id = id;
     this.permits = permits;
     this.token = token;
     this.gatePermit = gatePermit;
     this.deadlineNanos = deadlineNanos;
+    this.othersQueuedAtGrant = othersQueuedAtGrant;
+  }
+
+  /** Whether requests of other clients were queued in Redis when this lease was granted. */
+  boolean othersQueuedAtGrant() {
+    return othersQueuedAtGrant;
   }
 
   String id() {

@@ -80,6 +80,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong requests = new AtomicLong();
   private final Handoffs handoffs;
+  private final DeferredReleases deferred;
 
   /** Renews every semaphore's leases: one daemon thread for the JVM. */
   private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
@@ -97,6 +98,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.keys = new RedisKeys(name);
     this.leaseMillis = builder.lease.toMillis();
     this.who = HolderRecord.describeThisProcess(builder.command);
+    this.deferred = new DeferredReleases(WATCHDOG, this::sendReleases); // before any script
     this.link =
         new RedisLink(
             builder.client,
@@ -418,6 +420,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     gate.close();
     waiters.values().forEach(Runnable::run);
     handoffs.giveBackAll();
+    sendReleases(deferred.drain());
     renewer.stopWhenEmpty();
     link.retire();
   }
@@ -463,7 +466,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
         long code = (Long) reply.get(0);
         if (code == 1) {
-          lease = granted(id, gatePermit, (Long) reply.get(1), sent);
+          lease = granted(id, gatePermit, reply, sent);
           return lease;
         }
         if (code == -1) {
@@ -544,15 +547,16 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
   }
 
-  private RedisLease granted(String id, Permit gatePermit, long token, long sentNanos) {
+  private RedisLease granted(String id, Permit gatePermit, List<Object> reply, long sentNanos) {
     RedisLease lease =
         new RedisLease(
             this,
             id,
             gatePermit.permits(),
-            token,
+            (Long) reply.get(1),
             gatePermit,
-            sentNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis));
+            sentNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis),
+            reply.size() > 3 && (Long) reply.get(3) != 0);
     link.retain(); // the lease's use: released when it is closed
     renewer.add(lease);
     return lease;
@@ -582,8 +586,53 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       }
       handoffs.unreserve();
     }
+    if (!closed.get() && !lease.othersQueuedAtGrant()) {
+      deferred.add(lease.id()); // carries the lease's use until a script has released it
+      return false;
+    }
     releaseId(lease.id(), lease.token(), link::release); // then the lease's use
     return false;
+  }
+
+  /**
+   * Sends by itself the release of deferred lease ids (the flush, or the semaphore closing), then
+   * ends the use of the connections each carried.
+   */
+  private void sendReleases(List<String> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    RedisAsyncCommands<String, String> redis;
+    try {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
+      endUses(ids, unreachable);
+      return;
+    }
+    RedisScripts.ACQUIRE
+        .run(redis, keys, acquireArgs("", 0, false, ids.toArray(String[]::new)))
+        .whenComplete(
+            (reply, failure) -> {
+              link.release(); // the script's use
+              endUses(ids, failure);
+            });
+  }
+
+  /** Scripts that carried deferred releases are done: the closed leases' uses end. */
+  private void endUses(List<String> carried, @org.jspecify.annotations.Nullable Throwable failure) {
+    for (int i = 0; i < carried.size(); i++) {
+      link.release();
+    }
+    if (failure != null && !carried.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "semaphore ''{0}'': releasing {1} lease(s) failed ({2}); they expire in Redis within"
+              + " {3} ms",
+          name,
+          carried.size(),
+          String.valueOf(failure.getMessage() != null ? failure.getMessage() : failure),
+          leaseMillis);
+    }
   }
 
   /**
@@ -602,14 +651,17 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     String id = newRequestId();
     long sent = System.nanoTime();
     CompletableFuture<List<Object>> reply;
+    List<String> carried = deferred.drain();
     try {
       reply =
           RedisScripts.ACQUIRE.run(
-              redis, keys, acquireArgs(id, lease.permits(), true, lease.id()));
+              redis, keys, acquireArgs(id, lease.permits(), true, withIds(carried, lease.id())));
     } catch (RuntimeException failed) {
       link.release();
+      sendReleases(carried);
       return false;
     }
+    reply.whenComplete((ignored, failure) -> endUses(carried, failure));
     Handoffs.Pending grant = new Handoffs.Pending(id, lease.permits(), sent, reply);
     handoffs.add(grant);
     reply.whenComplete(
@@ -639,11 +691,13 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       then.run();
       return;
     }
+    List<String> carried = deferred.drain();
     RedisScripts.ACQUIRE
-        .run(redis, keys, acquireArgs("", 0, false, id))
+        .run(redis, keys, acquireArgs("", 0, false, withIds(carried, id)))
         .whenComplete(
             (reply, failure) -> {
               link.release(); // the script's use
+              endUses(carried, null);
               then.run();
               if (failure != null) {
                 logReleaseFailure(token, failure);
@@ -673,7 +727,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis within {3} ms",
         name,
         token < 0 ? "(not yet claimed)" : Long.toString(token),
-        failure.getMessage(),
+        String.valueOf(failure.getMessage() != null ? failure.getMessage() : failure),
         leaseMillis);
   }
 
@@ -693,11 +747,34 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */
   private List<Object> call(RedisScripts script, String... args) {
     RedisAsyncCommands<String, String> redis = link.retain();
+    List<String> carried = deferred.drain();
     try {
-      return awaitReply(script, script.run(redis, keys, args));
+      CompletableFuture<List<Object>> reply;
+      if (script == RedisScripts.ACQUIRE) {
+        reply = script.run(redis, keys, withIds(carried, args));
+      } else {
+        sendReleases(carried); // pipelined before this script
+        carried = List.of();
+        reply = script.run(redis, keys, args);
+      }
+      List<String> ended = carried;
+      reply.whenComplete((ignored, failure) -> endUses(ended, failure));
+      return awaitReply(script, reply);
     } finally {
       link.release();
     }
+  }
+
+  /** {@code first} followed by {@code ids}. */
+  private static String[] withIds(List<String> ids, String... first) {
+    if (ids.isEmpty()) {
+      return first;
+    }
+    String[] all = java.util.Arrays.copyOf(first, first.length + ids.size());
+    for (int i = 0; i < ids.size(); i++) {
+      all[first.length + i] = ids.get(i);
+    }
+    return all;
   }
 
   /** Waits for a script's reply, not interruptibly (a reply is never dropped). */

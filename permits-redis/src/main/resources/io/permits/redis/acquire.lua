@@ -6,7 +6,7 @@
 -- both then meet NOSCRIPT and are sent again, in order, with EVAL. A closed lease whose permits a
 -- request of the same client waits for is released by that request's script.
 -- Grants if the request heads the queue (or the queue is empty) and fits; else queues or
--- refreshes its ticket. Returns {1, fence, lease ms} | {0, ms until the next expiry or -1} |
+-- refreshes its ticket. Returns {1, fence, lease ms, requests still queued} | {0, ms until the next expiry or -1} |
 -- {-1, limit} (more than the limit) | {-3} (no limit recorded) | {2, permits released} (a
 -- release only).
 local id, permits, lease = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -71,12 +71,14 @@ if in_use + ahead + permits <= limit then
   redis.call('INCRBY', KEYS[4], permits)
   redis.call('HSET', KEYS[3], id, permits .. ' ' .. now .. ' ' .. (ARGV[6] or ''))
   redis.call('ZADD', KEYS[2], now + lease, id)
+  local others = 0
   if queued then
     redis.call('HDEL', KEYS[6], id)
     redis.call('ZREM', KEYS[5], id)
+    others = redis.call('ZCARD', KEYS[5])
   end
   local fence = redis.call('INCR', KEYS[7])
-  return {1, fence, lease}
+  return {1, fence, lease, others}
 end
 if wait > 0 then
   if redis.call('HEXISTS', KEYS[6], id) == 0 then

@@ -37,7 +37,6 @@ public final class RedisServer implements AutoCloseable {
     return start(false);
   }
 
-  /** A server that writes every command to its append-only file before answering. */
   /**
    * Starts a server with an append-only file synced on every write.
    *

@@ -1,0 +1,88 @@
+package io.permits.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * Releases of closed leases that ride on this semaphore's next script instead of costing one of
+ * their own, sent by themselves at the latest {@link #DELAY_MILLIS} after the close.
+ *
+ * <p>Implementation notes. A client that acquires again right after closing (a loop of short
+ * holds) paid two scripts per pair, release then acquire; with this it pays one: the acquire
+ * script releases the ids it carries before it grants. Only leases granted while no request of
+ * another client was queued are deferred (the semaphore decides), so a request that was already
+ * waiting is never delayed; one that arrives during the delay waits at most that long, as the
+ * flush's release wakes it. Order is kept: every script this semaphore sends first takes what is
+ * deferred ({@link #drain}), so Redis runs the releases before anything sent after {@code
+ * close()} returned. Invariants: each id is drained exactly once (queue poll), by a script or by
+ * the flush; the flush is armed whenever the queue may be non-empty ({@code armed} is cleared
+ * before the queue is looked at, and set again when an entry is young enough to wait).
+ */
+final class DeferredReleases {
+
+  /** The longest a release waits for a script to carry it. */
+  static final long DELAY_MILLIS = 1;
+
+  private record Entry(String id, long addedNanos) {}
+
+  private final Queue<Entry> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean armed = new AtomicBoolean();
+  private final ScheduledExecutorService timer;
+  private final Consumer<List<String>> send;
+
+  /**
+   * @param timer runs the flush
+   * @param send sends a release of the given ids by itself (the flush's script)
+   */
+  DeferredReleases(ScheduledExecutorService timer, Consumer<List<String>> send) {
+    this.timer = timer;
+    this.send = send;
+  }
+
+  /** Defers the release of a lease id. */
+  void add(String id) {
+    queue.add(new Entry(id, System.nanoTime()));
+    arm(DELAY_MILLIS);
+  }
+
+  /** Takes every deferred id, for the script about to be sent; empty if none. */
+  List<String> drain() {
+    if (queue.isEmpty()) {
+      return List.of();
+    }
+    List<String> ids = new ArrayList<>(2);
+    for (Entry entry; (entry = queue.poll()) != null; ) {
+      ids.add(entry.id());
+    }
+    return ids;
+  }
+
+  private void arm(long delayMillis) {
+    if (armed.compareAndSet(false, true)) {
+      timer.schedule(this::flush, delayMillis, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void flush() {
+    armed.set(false);
+    Entry oldest = queue.peek();
+    if (oldest == null) {
+      return;
+    }
+    long age = System.nanoTime() - oldest.addedNanos();
+    if (age < TimeUnit.MILLISECONDS.toNanos(DELAY_MILLIS)) {
+      arm(DELAY_MILLIS); // young enough to ride on a script yet
+      return;
+    }
+    List<String> ids = drain();
+    if (!ids.isEmpty()) {
+      send.accept(ids);
+    }
+  }
+}
