@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,7 +47,7 @@ final class Handoffs {
     private final long sentNanos;
     private final CompletableFuture<List<Object>> reply;
     private final AtomicBoolean claimed = new AtomicBoolean();
-    private volatile @Nullable Future<?> giveBack;
+    private volatile long readyNanos; // when its reply came in; 0 before
 
     Pending(String id, int permits, long sentNanos, CompletableFuture<List<Object>> reply) {
       this.id = id;
@@ -83,6 +82,7 @@ final class Handoffs {
 
   private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger unclaimed = new AtomicInteger();
+  private final AtomicBoolean armed = new AtomicBoolean();
   private final Owner owner;
   private final ScheduledExecutorService timer;
 
@@ -122,32 +122,73 @@ final class Handoffs {
    * claims it within {@link #PATIENCE_MILLIS}, it is given back.
    */
   void startPatience(Pending grant) {
-    if (!grant.claimed.get()) {
-      grant.giveBack =
-          timer.schedule(() -> giveBack(grant), PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+    grant.readyNanos = Math.max(1, System.nanoTime());
+    arm();
+  }
+
+  /**
+   * One timer for all pending grants, armed while there are any (a timer task per grant woke the
+   * timer thread once per hand-off: a context switch per pair).
+   */
+  private void arm() {
+    if (armed.compareAndSet(false, true)) {
+      timer.schedule(this::expire, PATIENCE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void expire() {
+    armed.set(false);
+    long now = System.nanoTime();
+    for (Pending grant : pending) {
+      long ready = grant.readyNanos;
+      if (ready != 0 && now - ready >= TimeUnit.MILLISECONDS.toNanos(PATIENCE_MILLIS)) {
+        giveBack(grant);
+      }
+    }
+    if (!pending.isEmpty()) {
+      arm();
     }
   }
 
   /**
-   * Claims a pending grant of exactly {@code permits} permits, or returns null. The caller ends
-   * the grant's use with {@link Owner#endUse()} once it has its reply.
+   * Claims a pending grant of exactly {@code permits} permits sent after {@code began}, when the
+   * request asked, or returns null. The caller ends the grant's use once it has its reply.
+   *
+   * <p>Only a grant made after the request began may serve it: tokens then keep their promise
+   * that a lease's token is higher than that of every grant made before its request (a thread
+   * that closed a lease and asked again must not receive an older grant with a lower token).
    */
-  @Nullable Pending claim(int permits) {
+  @Nullable Pending claim(int permits, long began) {
     if (pending.isEmpty()) {
       return null;
     }
     for (Pending grant : pending) {
-      if (grant.permits == permits && grant.claimed.compareAndSet(false, true)) {
+      if (grant.permits == permits
+          && grant.sentNanos - began > 0
+          && grant.claimed.compareAndSet(false, true)) {
         pending.remove(grant);
         unclaimed.decrementAndGet();
-        Future<?> scheduled = grant.giveBack;
-        if (scheduled != null) {
-          scheduled.cancel(false);
-        }
         return grant;
       }
     }
     return null;
+  }
+
+  /**
+   * Gives back the grants whose reply is in (their gate permits passed on) that nobody claimed:
+   * a request that found none to claim runs this before its own script, which may need their
+   * permits (the request they woke may have left, or want another size). A request about to
+   * claim one of them loses only the shortcut: it sends its own acquire.
+   */
+  void giveBackReady() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    for (Pending grant : pending) {
+      if (grant.readyNanos != 0) {
+        giveBack(grant);
+      }
+    }
   }
 
   /** Gives back every grant nobody has claimed. */
@@ -164,10 +205,6 @@ final class Handoffs {
     if (grant.claimed.compareAndSet(false, true)) {
       pending.remove(grant);
       unclaimed.decrementAndGet();
-      Future<?> scheduled = grant.giveBack;
-      if (scheduled != null) {
-        scheduled.cancel(false);
-      }
       owner.giveBack(grant.id);
     }
   }

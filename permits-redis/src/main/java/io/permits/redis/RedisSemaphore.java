@@ -203,9 +203,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public Lease acquire(int permits) throws InterruptedException {
+    long began = System.nanoTime();
     refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
-    return remote(gatePermit, true, false, 0);
+    return remote(gatePermit, true, false, 0, began);
   }
 
   @Override
@@ -216,7 +217,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       return Optional.empty();
     }
     try {
-      return Optional.ofNullable(remote(gatePermit.get(), false, false, 0));
+      return Optional.ofNullable(remote(gatePermit.get(), false, false, 0, System.nanoTime()));
     } catch (InterruptedException cannotHappen) {
       Thread.currentThread().interrupt();
       return Optional.empty();
@@ -226,13 +227,14 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
-    long deadline = System.nanoTime() + saturatedNanos(timeout);
+    long began = System.nanoTime();
+    long deadline = began + saturatedNanos(timeout);
     refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.ofNullable(remote(gatePermit.get(), true, true, deadline));
+    return Optional.ofNullable(remote(gatePermit.get(), true, true, deadline, began));
   }
 
   /**
@@ -243,6 +245,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
+    long began = System.nanoTime();
     refreshLimitBefore(permits);
     CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
     if (gateFuture.isCompletedExceptionally()) {
@@ -268,7 +271,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           waiter.set(
               Thread.ofVirtual()
                   .name("permits-redis-async " + name)
-                  .start(() -> completeRemotely(gatePermit, result, settledHere)));
+                  .start(() -> completeRemotely(gatePermit, result, settledHere, began)));
           if (result.isDone() && !settledHere.get()) {
             waiter.get().interrupt(); // cancelled while the thread started
           }
@@ -289,10 +292,13 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   private void completeRemotely(
-      Permit gatePermit, CompletableFuture<Permit> result, AtomicBoolean settledHere) {
+      Permit gatePermit,
+      CompletableFuture<Permit> result,
+      AtomicBoolean settledHere,
+      long began) {
     Lease lease;
     try {
-      lease = remote(gatePermit, true, false, 0);
+      lease = remote(gatePermit, true, false, 0, began);
     } catch (InterruptedException withdrawn) {
       result.cancel(false); // already completed by the caller, who withdrew it; nothing is held
       return;
@@ -432,11 +438,17 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   // ---- the remote part of a request
 
-  private Lease remote(Permit gatePermit, boolean wait, boolean timed, long deadline)
+  /**
+   * The remote part of a request that holds its gate permits; {@code began} is when the caller
+   * asked (a pending grant sent earlier may not be claimed: its token would be lower than those
+   * of grants the caller may have seen before asking).
+   */
+  private Lease remote(
+      Permit gatePermit, boolean wait, boolean timed, long deadline, long began)
       throws InterruptedException {
-    Handoffs.Pending handoff = handoffs.claim(gatePermit.permits());
+    Handoffs.Pending handoff = handoffs.claim(gatePermit.permits(), began);
     if (handoff == null) {
-      handoffs.giveBackAll(); // grants of other sizes: released before this request's script
+      handoffs.giveBackReady(); // released before this request's script, which may need them
     }
     String id = handoff != null ? handoff.id() : newRequestId();
     Thread thread = Thread.currentThread();

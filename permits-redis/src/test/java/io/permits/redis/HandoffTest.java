@@ -107,7 +107,7 @@ class HandoffTest {
   void manyThreadsPassingFewPermitsNeverExceedTheLimitAndLoseNone() throws Exception {
     int limit = 3;
     int threads = 12;
-    int rounds = 40;
+    int rounds = 60;
     try (RedisSemaphore semaphore = semaphore("many", limit)) {
       AtomicInteger inside = new AtomicInteger();
       AtomicInteger most = new AtomicInteger();
