@@ -59,9 +59,9 @@ final class HolderRecord {
     List<?> flat = (List<?>) state.get(2);
     List<PermitHolder> holders = new ArrayList<>();
     for (int i = 0; i + 3 < flat.size(); i += 4) {
-      String id = (String) flat.get(i);
+      String id = text(flat.get(i));
       int permits = ((Long) flat.get(i + 2)).intValue();
-      String[] parts = ((String) flat.get(i + 3)).split(" ", 4);
+      String[] parts = text(flat.get(i + 3)).split(" ", 4);
       Instant since = Instant.EPOCH;
       HolderProcess process = null;
       if (parts.length >= 3) {
@@ -85,9 +85,16 @@ final class HolderRecord {
     for (int i = 0; i + 1 < flat.size(); i += 2) {
       waiters.add(
           new PermitHolder(
-              ((Long) flat.get(i + 1)).intValue(), (String) flat.get(i), 0, Instant.EPOCH, null));
+              ((Long) flat.get(i + 1)).intValue(), text(flat.get(i)), 0, Instant.EPOCH, null));
     }
     return waiters;
+  }
+
+  /** A bulk string of a script's reply (bytes: the scripts' connection uses a byte codec). */
+  static String text(Object value) {
+    return value instanceof byte[] bytes
+        ? new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+        : String.valueOf(value);
   }
 
   private static long parseLong(String text) {

@@ -7,6 +7,7 @@ package io.permits.redis;
 final class RedisKeys {
 
   private final String[] all;
+  private final byte[][] bytes;
   private final String wakePrefix;
 
   RedisKeys(String name) {
@@ -24,6 +25,10 @@ final class RedisKeys {
           tag + ":sequence",
           wakePrefix
         };
+    this.bytes = new byte[all.length][];
+    for (int i = 0; i < all.length; i++) {
+      bytes[i] = all[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   /** The key whose existence says that a semaphore of this name exists. */
@@ -31,8 +36,9 @@ final class RedisKeys {
     return all[0];
   }
 
-  String[] all() {
-    return all;
+  /** The keys, UTF-8 encoded once: scripts are sent as bytes. */
+  byte[][] bytes() {
+    return bytes;
   }
 
   /** The channel on which the scripts tell one client that its queued request may fit now. */

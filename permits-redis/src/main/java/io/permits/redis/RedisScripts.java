@@ -36,10 +36,14 @@ enum RedisScripts {
 
   /** Runs the script on the keys of one semaphore; the future completes on Lettuce's thread. */
   CompletableFuture<List<Object>> run(
-      RedisAsyncCommands<String, String> redis, RedisKeys keys, String... args) {
+      RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, String... args) {
+    byte[][] values = new byte[args.length][];
+    for (int i = 0; i < args.length; i++) {
+      values[i] = args[i].getBytes(StandardCharsets.UTF_8);
+    }
     CompletableFuture<List<Object>> result = new CompletableFuture<>();
     redis
-        .<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys.all(), args)
+        .<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys.bytes(), values)
         .whenComplete(
             (reply, failure) -> {
               if (failure == null) {
@@ -47,7 +51,7 @@ enum RedisScripts {
               } else if (failure instanceof RedisNoScriptException
                   || failure.getCause() instanceof RedisNoScriptException) {
                 redis
-                    .<List<Object>>eval(source, ScriptOutputType.MULTI, keys.all(), args)
+                    .<List<Object>>eval(source, ScriptOutputType.MULTI, keys.bytes(), values)
                     .whenComplete(
                         (again, failed) -> {
                           if (failed == null) {

@@ -367,7 +367,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     Objects.requireNonNull(client, "client");
     checkName(name);
     RedisKeys keys = new RedisKeys(name);
-    try (var connection = client.connect()) {
+    try (var connection = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
       List<Object> state =
           RedisScripts.STATE.run(connection.async(), keys).get(30, TimeUnit.SECONDS);
       int limit = toInt(state.get(0));
@@ -576,7 +576,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /** The renew script for one lease: true if Redis extended it, false if it no longer has it. */
   private CompletableFuture<Boolean> sendRenewal(String id) {
-    RedisAsyncCommands<String, String> redis = link.retain();
+    RedisAsyncCommands<byte[], byte[]> redis = link.retain();
     return RedisScripts.RENEW
         .run(redis, keys, id, Long.toString(leaseMillis))
         .whenComplete((reply, failure) -> link.release())
@@ -614,7 +614,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     if (ids.isEmpty()) {
       return;
     }
-    RedisAsyncCommands<String, String> redis;
+    RedisAsyncCommands<byte[], byte[]> redis;
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
@@ -654,7 +654,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * not be sent.
    */
   private boolean handOff(RedisLease lease, Permit gatePermit) {
-    RedisAsyncCommands<String, String> redis;
+    RedisAsyncCommands<byte[], byte[]> redis;
     try {
       redis = link.retain(); // the script's use
     } catch (RuntimeException unreachable) {
@@ -695,7 +695,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * case of a Redis that lost its scripts); a failure is logged.
    */
   private void releaseId(String id, long token, Runnable then) {
-    RedisAsyncCommands<String, String> redis;
+    RedisAsyncCommands<byte[], byte[]> redis;
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
@@ -758,7 +758,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */
   private List<Object> call(RedisScripts script, String... args) {
-    RedisAsyncCommands<String, String> redis = link.retain();
+    RedisAsyncCommands<byte[], byte[]> redis = link.retain();
     List<String> carried = deferred.drain();
     try {
       CompletableFuture<List<Object>> reply;
