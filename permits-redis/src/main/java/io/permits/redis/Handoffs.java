@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * reply (the waiter timed out, say), which a request of another size runs before its own acquire, and which
  * the semaphore runs before it reads counts from Redis when nobody waits at the gate. The
  * give-back sends the release (which also withdraws a ticket, had the grant queued) at once,
- * pipelined after the grant's script, so whatever is sent later sees the permits free. A pending
+ * pipelined after the grant's script (once that has been written: {@link GrantBatches} may hold it
+ * for the next batch), so whatever is sent later sees the permits free. A pending
  * grant carries the closed lease's use of the connections until its give-back completes or a
  * request has its reply, so they stay open for it.
  */
@@ -46,6 +47,7 @@ final class Handoffs {
     private final int permits;
     private final long sentNanos;
     private final CompletableFuture<List<Object>> reply;
+    private final CompletableFuture<Void> sent = new CompletableFuture<>();
     private final AtomicBoolean claimed = new AtomicBoolean();
     private volatile long readyNanos; // when its reply came in; 0 before
 
@@ -60,12 +62,24 @@ final class Handoffs {
       return id;
     }
 
-    /** When the script was sent: a lease it grants runs, by this JVM's clock, from then. */
+    int permits() {
+      return permits;
+    }
+
+    /** Completes once the script that carries it has been written to the connection. */
+    CompletableFuture<Void> sent() {
+      return sent;
+    }
+
+    /**
+     * When the grant was made ready to send (no later than the script): a lease it grants runs,
+     * by this JVM's clock, from then.
+     */
     long sentNanos() {
       return sentNanos;
     }
 
-    /** The acquire script's reply, as {@link RedisScripts#ACQUIRE} returns it. */
+    /** Its four values of the acquire script's reply (see acquire.lua). */
     CompletableFuture<List<Object>> reply() {
       return reply;
     }
@@ -205,12 +219,12 @@ final class Handoffs {
     if (grant.claimed.compareAndSet(false, true)) {
       pending.remove(grant);
       unclaimed.decrementAndGet();
-      owner.giveBack(grant.id);
+      giveBackClaimed(grant);
     }
   }
 
   /** Gives back a grant claimed by a request that could not wait for its reply. */
   void giveBackClaimed(Pending grant) {
-    owner.giveBack(grant.id);
+    grant.sent.thenRun(() -> owner.giveBack(grant.id)); // after its grant on the connection
   }
 }

@@ -81,6 +81,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final AtomicLong requests = new AtomicLong();
   private final Handoffs handoffs;
   private final DeferredReleases deferred;
+  private final GrantBatches batches = new GrantBatches(this::sendGrants);
 
   /** Renews every semaphore's leases: one daemon thread for the JVM. */
   private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
@@ -543,6 +544,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * first (pipelined before it), so that counts read after every lease closed show them free.
    */
   private List<Object> readState() {
+    batches.awaitUnsent();
     if (gate.waiting() == 0) {
       handoffs.giveBackAll();
     }
@@ -654,39 +656,60 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * not be sent.
    */
   private boolean handOff(RedisLease lease, Permit gatePermit) {
-    RedisAsyncCommands<byte[], byte[]> redis;
-    try {
-      redis = link.retain(); // the script's use
-    } catch (RuntimeException unreachable) {
-      return false;
-    }
-    String id = newRequestId();
-    long sent = System.nanoTime();
-    CompletableFuture<List<Object>> reply;
+    Handoffs.Pending grant =
+        new Handoffs.Pending(
+            newRequestId(), lease.permits(), System.nanoTime(), new CompletableFuture<>());
+    handoffs.add(grant);
+    grant
+        .reply()
+        .whenComplete(
+            (ignored, failure) -> {
+              handoffs.startPatience(grant);
+              // the waiting request wakes once, with the reply already here
+              gatePermit.close();
+              if (failure != null) {
+                logReleaseFailure(lease.token(), failure);
+              }
+            });
+    batches.submit(grant, lease.id());
+    return true;
+  }
+
+  /** One acquire script for a batch of hand-overs (see {@link GrantBatches}). */
+  private CompletableFuture<List<Object>> sendGrants(
+      List<String> idsAndPermits, List<String> releaseIds) {
+    RedisAsyncCommands<byte[], byte[]> redis = link.retain(); // the script's use
     List<String> carried = deferred.drain();
+    String[] args = new String[5 + idsAndPermits.size() + releaseIds.size() + carried.size()];
+    args[0] = Long.toString(leaseMillis);
+    args[1] = Long.toString(TICKET_TTL_MILLIS);
+    args[2] = clientId;
+    args[3] = who;
+    args[4] = Integer.toString(idsAndPermits.size() / 2);
+    int at = 5;
+    for (String value : idsAndPermits) {
+      args[at++] = value;
+    }
+    for (String id : releaseIds) {
+      args[at++] = id;
+    }
+    for (String id : carried) {
+      args[at++] = id;
+    }
+    CompletableFuture<List<Object>> reply;
     try {
-      reply =
-          RedisScripts.ACQUIRE.run(
-              redis, keys, acquireArgs(id, lease.permits(), true, withIds(carried, lease.id())));
+      reply = RedisScripts.ACQUIRE.run(redis, keys, args);
     } catch (RuntimeException failed) {
       link.release();
       sendReleases(carried);
-      return false;
+      throw failed;
     }
-    reply.whenComplete((ignored, failure) -> endUses(carried, failure));
-    Handoffs.Pending grant = new Handoffs.Pending(id, lease.permits(), sent, reply);
-    handoffs.add(grant);
     reply.whenComplete(
         (ignored, failure) -> {
-          link.release(); // the script's use
-          handoffs.startPatience(grant);
-          // the waiting request wakes once, with the reply already here
-          gatePermit.close();
-          if (failure != null) {
-            logReleaseFailure(lease.token(), failure);
-          }
+          link.release();
+          endUses(carried, failure);
         });
-    return true;
+    return reply;
   }
 
   /**
@@ -721,15 +744,23 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return clientId + ":" + requests.incrementAndGet();
   }
 
+  /**
+   * The acquire script's arguments for one request ({@code id} empty: none, a release only),
+   * then the ids to release first.
+   */
   private String[] acquireArgs(String id, int permits, boolean wait, String... releaseFirst) {
-    String[] args = new String[6 + releaseFirst.length];
-    args[0] = id;
-    args[1] = Integer.toString(permits);
-    args[2] = Long.toString(leaseMillis);
-    args[3] = wait ? Long.toString(TICKET_TTL_MILLIS) : "0";
-    args[4] = clientId;
-    args[5] = who;
-    System.arraycopy(releaseFirst, 0, args, 6, releaseFirst.length);
+    int requests = id.isEmpty() ? 0 : 1;
+    String[] args = new String[5 + 2 * requests + releaseFirst.length];
+    args[0] = Long.toString(leaseMillis);
+    args[1] = wait ? Long.toString(TICKET_TTL_MILLIS) : "0";
+    args[2] = clientId;
+    args[3] = who;
+    args[4] = Integer.toString(requests);
+    if (requests == 1) {
+      args[5] = id;
+      args[6] = Integer.toString(permits);
+    }
+    System.arraycopy(releaseFirst, 0, args, 5 + 2 * requests, releaseFirst.length);
     return args;
   }
 

@@ -1,0 +1,118 @@
+package io.permits.redis;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Sends the hand-over scripts of closing leases ({@link Handoffs}), several in one script when
+ * leases close while one is on its way.
+ *
+ * <p>Implementation notes. At most one batch is in flight per semaphore. A hand-over submitted
+ * while none is goes at once; those submitted meanwhile wait in {@code unsent} and go together,
+ * in one acquire script with several requests, when its reply is in. Under contention (many
+ * threads on few permits, where every close hands over) this divides the per-script costs — the
+ * client's encoding and I/O-thread work, the server's script overhead — among the pairs of a
+ * batch; the machine is CPU-bound there, not round-trip-bound. Invariants: each submitted grant
+ * is sent exactly once (queue poll), its {@code sent} future completes once its script has been
+ * written (or failed to be), and its reply completes with its four values of the batch's reply
+ * or with the batch's failure; {@code sending} is cleared before the next look at the queue, so
+ * a grant submitted while a batch completes is sent by one of the two.
+ */
+final class GrantBatches {
+
+  /** Sends one acquire script for the given requests and releases. */
+  interface Sender {
+    CompletableFuture<List<Object>> send(List<String> idsAndPermits, List<String> releaseIds);
+  }
+
+  private record Item(Handoffs.Pending grant, String releaseId) {}
+
+  private final Queue<Item> unsent = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean sending = new AtomicBoolean();
+  private final Sender sender;
+  private volatile CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
+
+  GrantBatches(Sender sender) {
+    this.sender = sender;
+  }
+
+  /** Sends, now or with the next batch, the script that releases {@code releaseId} and grants. */
+  void submit(Handoffs.Pending grant, String releaseId) {
+    unsent.add(new Item(grant, releaseId));
+    flush();
+  }
+
+  /**
+   * Waits until every grant submitted before this call has been written (at most the batch in
+   * flight's round trip), so that a script sent next runs after them.
+   */
+  void awaitUnsent() {
+    boolean interrupted = false;
+    try {
+      while (!unsent.isEmpty()) {
+        try {
+          inFlight.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (java.util.concurrent.ExecutionException cannotHappen) {
+          // completed normally, always
+        }
+        flush();
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void flush() {
+    while (!unsent.isEmpty() && sending.compareAndSet(false, true)) {
+      List<Item> batch = new ArrayList<>();
+      for (Item item; (item = unsent.poll()) != null; ) {
+        batch.add(item);
+      }
+      if (batch.isEmpty()) {
+        sending.set(false);
+        continue;
+      }
+      CompletableFuture<Void> done = new CompletableFuture<>();
+      inFlight = done;
+      List<String> idsAndPermits = new ArrayList<>(batch.size() * 2);
+      List<String> releaseIds = new ArrayList<>(batch.size());
+      for (Item item : batch) {
+        idsAndPermits.add(item.grant().id());
+        idsAndPermits.add(Integer.toString(item.grant().permits()));
+        releaseIds.add(item.releaseId());
+      }
+      CompletableFuture<List<Object>> reply;
+      try {
+        reply = sender.send(idsAndPermits, releaseIds);
+      } catch (RuntimeException failed) {
+        reply = CompletableFuture.failedFuture(failed);
+      }
+      for (Item item : batch) {
+        item.grant().sent().complete(null);
+      }
+      reply.whenComplete(
+          (values, failure) -> {
+            for (int i = 0; i < batch.size(); i++) {
+              CompletableFuture<List<Object>> one = batch.get(i).grant().reply();
+              if (failure == null) {
+                one.complete(values.subList(4 * i, 4 * i + 4));
+              } else {
+                one.completeExceptionally(failure);
+              }
+            }
+            sending.set(false);
+            done.complete(null);
+            flush();
+          });
+      return;
+    }
+  }
+}
