@@ -1,7 +1,8 @@
 /**
  * permits-core: counting semaphores whose permits are objects closed in try-with-resources.
  *
- * <p>The module exports {@code io.permits} only and has no runtime dependency beyond the JDK:
+ * <p>The module exports {@code io.permits} (and {@code io.permits.backend}, support for backend
+ * implementations) and has no runtime dependency beyond the JDK:
  * {@code jdk.jfr} for its flight-recorder events (part of every JDK; a {@code jlink} image must
  * include it). JSpecify nullness annotations are read at compile time ({@code requires static}).
  */
@@ -10,4 +11,5 @@ module io.permits {
   requires jdk.jfr;
 
   exports io.permits;
+  exports io.permits.backend;
 }

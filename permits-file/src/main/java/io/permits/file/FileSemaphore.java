@@ -7,6 +7,7 @@ import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
+import io.permits.backend.GateLimit;
 import io.permits.file.SlotLayout.Header;
 import io.permits.file.SlotTable.Attempt;
 import io.permits.file.SlotTable.Counts;

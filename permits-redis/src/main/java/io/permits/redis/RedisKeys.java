@@ -23,7 +23,8 @@ final class RedisKeys {
           tag + ":tickets",
           tag + ":fence",
           tag + ":sequence",
-          wakePrefix
+          wakePrefix,
+          tag + ":limit-version"
         };
     this.bytes = new byte[all.length][];
     for (int i = 0; i < all.length; i++) {

@@ -10,6 +10,7 @@ import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
+import io.permits.backend.GateLimit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final Renewer renewer;
   private final RedisLink link;
   private final LocalSemaphore gate;
+  private final GateLimit gateLimit; // the gate follows the newest limit read from Redis
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicLong requests = new AtomicLong();
   private final Handoffs handoffs;
@@ -111,7 +113,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
                 wake.run();
               }
             });
-    int recorded;
+    List<Object> recorded;
     try {
       recorded = openLimit(builder.limit, builder.changeLimit);
     } catch (RuntimeException failed) {
@@ -119,7 +121,12 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       throw failed;
     }
     this.gate =
-        LocalSemaphore.builder().name(name).limit(recorded).fairness(builder.fairness).build();
+        LocalSemaphore.builder()
+            .name(name)
+            .limit(toInt(recorded.get(0)))
+            .fairness(builder.fairness)
+            .build();
+    this.gateLimit = new GateLimit(gate, toInt(recorded.get(0)), toInt(recorded.get(2)));
     this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
     this.handoffs =
         new Handoffs(
@@ -168,10 +175,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public int limit() {
-    int recorded = toInt(call(RedisScripts.LIMIT, "0", "read").get(0));
-    if (recorded >= 1 && recorded != gate.limit()) {
-      gate.setLimit(recorded);
-    }
+    List<Object> reply = call(RedisScripts.LIMIT, "0", "read");
+    int recorded = toInt(reply.get(0));
+    gateLimit.report(recorded, toInt(reply.get(2)));
     return recorded;
   }
 
@@ -324,8 +330,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
-    call(RedisScripts.LIMIT, Integer.toString(limit), "change");
-    gate.setLimit(limit);
+    List<Object> reply = call(RedisScripts.LIMIT, Integer.toString(limit), "change");
+    gateLimit.reportAndSettle(limit, toInt(reply.get(2)));
   }
 
   @Override
@@ -484,7 +490,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
         if (code == -1) {
           int limit = toInt(reply.get(1));
-          gate.setLimit(limit);
+          gateLimit.report(limit, toInt(reply.get(2)));
           throw new IllegalArgumentException(
               "a request for " + gatePermit.permits() + " permits can never be granted: the limit"
                   + " of semaphore '" + name + "' is now " + limit);
@@ -774,7 +780,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         leaseMillis);
   }
 
-  private int openLimit(int limit, boolean change) {
+  /** The limit script's reply on opening: {limit, 1, version}; fails on a mismatch. */
+  private List<Object> openLimit(int limit, boolean change) {
     List<Object> reply =
         call(RedisScripts.LIMIT, Integer.toString(limit), change ? "change" : "open");
     int recorded = toInt(reply.get(0));
@@ -784,7 +791,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
               + ": open it with limit " + recorded + ", or ask to change the limit"
               + " (changeLimit(true))");
     }
-    return recorded;
+    return reply;
   }
 
   /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */

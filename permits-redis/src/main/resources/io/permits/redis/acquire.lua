@@ -7,8 +7,8 @@
 -- script when leases closed while requests of the same client waited for their permits.
 -- Each request, in order, is granted if it heads the queue (or the queue is empty) and fits;
 -- else its ticket is queued or refreshed. Returns, per request, four values: {1, fence, lease
--- ms, requests still queued} | {0, ms until the next expiry or -1, 0, 0} | {-1, limit, 0, 0}
--- (more than the limit) | {-3, 0, 0, 0} (no limit recorded); for n = 0 (a release only),
+-- ms, requests still queued} | {0, ms until the next expiry or -1, 0, 0} | {-1, limit, its
+-- version, 0} (more than the limit) | {-3, 0, 0, 0} (no limit recorded); for n = 0 (a release only),
 -- {2, permits released}.
 local lease, wait, client, who = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local n = tonumber(ARGV[5])
@@ -33,8 +33,9 @@ if n == 0 then
   return {2, released}
 end
 local results = {}
-local counters = redis.call('MGET', KEYS[1], KEYS[4])
+local counters = redis.call('MGET', KEYS[1], KEYS[4], KEYS[10])
 local limit = tonumber(counters[1] or '-1')
+local limit_version = tonumber(counters[3] or '0')
 if limit < 0 then
   for _ = 1, n do
     table.insert(results, -3)
@@ -53,7 +54,7 @@ local purged_holders, purged_tickets = false, false
 
 local function decide(id, permits)
   if permits > limit then
-    return -1, limit, 0, 0
+    return -1, limit, limit_version, 0
   end
   if (queued or in_use + permits > limit) and not purged_holders then
     in_use = in_use - purge_holders(now) -- expired leases matter only when permits are short

@@ -3,7 +3,8 @@
 -- grant-time-ms pid host command": what a lease holds and who holds it), KEYS[4] used (string),
 -- KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets (hash ticket -> "permits deadline
 -- client"), KEYS[7] fence (never deleted), KEYS[8] sequence, KEYS[9] the prefix of the clients'
--- wake channels.
+-- wake channels, KEYS[10] limit-version (incremented at each change of the limit, so that a
+-- client's in-process gate follows the newest limit whatever order replies arrive in).
 -- Every redis.call costs about a microsecond of the server's single thread beyond the command
 -- itself, so the scripts make as few as they can (one record per lease, MGET for two counters).
 local function now_ms()

@@ -1,14 +1,17 @@
-package io.permits.file;
+package io.permits.backend;
 
 import io.permits.LocalSemaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Keeps a {@link FileSemaphore}'s in-process gate at the limit recorded in the file.
+ * Keeps a backend's in-process gate (a {@link LocalSemaphore} with the shared limit, where the
+ * threads of one process queue) at the limit recorded in the shared store — a file's header, a
+ * Redis key — which any process may change. Used by {@code FileSemaphore} and {@code
+ * RedisSemaphore}; for backend implementations, not for applications.
  *
- * <p>Implementation notes. Every file operation returns the limit with its version (the
- * header's count of limit changes), and threads report what they read in any order: a thread
+ * <p>Implementation notes. Every store operation returns the limit with its version (a count of
+ * limit changes kept with it), and threads report what they read in any order: a thread
  * that read limit 5 (version 3) may report after one that read 16 (version 4). Applying reports
  * as they come would put the gate back to 5, and the gate fails queued requests above its limit,
  * so a stale report would fail requests that were never impossible (the stress run found this).
@@ -21,7 +24,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * after a close must still add up to the limit (the stress run found a gate left behind at a
  * close racing a {@code setLimit}).
  */
-final class GateLimit {
+public final class GateLimit {
 
   private record Known(int limit, int version) {}
 
@@ -30,22 +33,37 @@ final class GateLimit {
   private final AtomicBoolean updating = new AtomicBoolean();
   private volatile int appliedVersion;
 
-  GateLimit(LocalSemaphore gate, int limit, int version) {
+  /**
+   * Follows the store's limit with {@code gate}.
+   *
+   * @param gate the in-process gate
+   * @param limit the limit read when the backend opened
+   * @param version its version
+   */
+  public GateLimit(LocalSemaphore gate, int limit, int version) {
     this.gate = gate;
     this.newest = new AtomicReference<>(new Known(limit, version));
     this.appliedVersion = version;
   }
 
-  /** Whether a limit read with {@code version} is newer than any reported so far. */
-  boolean isNewer(int version) {
+  /**
+   * Whether a limit read with {@code version} is newer than any reported so far.
+   *
+   * @param version the version read
+   * @return whether reporting it would change what the gate follows
+   */
+  public boolean isNewer(int version) {
     return version > newest.get().version();
   }
 
   /**
-   * Reports a limit and returns once the gate has it (or a newer one): for {@link
-   * FileSemaphore#setLimit}, whose caller may make a request right after.
+   * Reports a limit and returns once the gate has it (or a newer one): for a backend's {@code
+   * setLimit}, whose caller may make a request right after.
+   *
+   * @param limit the limit just written
+   * @param version its version
    */
-  void reportAndSettle(int limit, int version) {
+  public void reportAndSettle(int limit, int version) {
     report(limit, version);
     while (appliedVersion < version) {
       report(limit, version); // take over if the thread that held the flag has left
@@ -53,8 +71,13 @@ final class GateLimit {
     }
   }
 
-  /** Reports a limit read from the file with its version; the gate follows the newest. */
-  void report(int limit, int version) {
+  /**
+   * Reports a limit read from the store with its version; the gate follows the newest.
+   *
+   * @param limit the limit read (below 1: nothing was read, ignored)
+   * @param version its version
+   */
+  public void report(int limit, int version) {
     if (limit < 1) {
       return; // nothing was read
     }
