@@ -4,9 +4,13 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.BiConsumer;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -19,6 +23,21 @@ import org.jspecify.annotations.Nullable;
  * semaphore) opens them again, and closes them when done.
  */
 final class RedisLink {
+
+  /**
+   * The I/O threads and timers of the clients that semaphores built from a URI make for
+   * themselves: one set for the JVM, made on first use. A client of its own each (its own event
+   * loops, timer and pools) made a semaphore closed while counts were still read — each read
+   * opens the connections again — cost a set of threads per read until their shutdown's quiet
+   * period passed; the stress run exhausted the machine that way ("Unable to connect").
+   */
+  private static final class SharedResources {
+    private static final ClientResources RESOURCES = DefaultClientResources.create();
+
+    static ClientResources get() {
+      return RESOURCES;
+    }
+  }
 
   private final ReentrantLock lock = new ReentrantLock();
   private final @Nullable RedisClient givenClient;
@@ -94,8 +113,53 @@ final class RedisLink {
     release();
   }
 
+  /**
+   * Connects on a thread of its own and waits for it without being interruptible: Lettuce's
+   * connect fails when the waiting thread is interrupted, which turned an interrupt sent to a
+   * thread reading a count of a closed semaphore (reopening its connections) into a {@code
+   * RedisConnectionException} (found by the stress run); the interrupt is kept for the caller.
+   */
   private void open() {
-    client = givenClient != null ? givenClient : RedisClient.create(uri);
+    CompletableFuture<@Nullable Void> opened = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .name("permits-redis-connect")
+        .start(
+            () -> {
+              try {
+                connect();
+                opened.complete(null);
+              } catch (Throwable failed) {
+                closeAll(); // what was opened before the failure
+                opened.completeExceptionally(failed);
+              }
+            });
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          opened.get();
+          return;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (ExecutionException failed) {
+          if (failed.getCause() instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          if (failed.getCause() instanceof Error error) {
+            throw error;
+          }
+          throw new IllegalStateException(failed.getCause());
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void connect() {
+    client = givenClient != null ? givenClient : RedisClient.create(SharedResources.get(), uri);
     // scripts go as bytes: Netty's UTF-8 writer, without Unsafe on JDK 24+, put string arguments
     // into direct buffers a char at a time, a sixth of the I/O thread's time under load
     connection = client.connect(ByteArrayCodec.INSTANCE);

@@ -27,7 +27,7 @@ class RedisStressTest {
 
   private static final long SEED = Long.getLong("permits.stress.seed", 20261202L);
 
-  private static final long OPS = Long.getLong("permits.stress.ops", 20_000L);
+  private static final long OPS = Long.getLong("permits.stress.ops", 50_000L);
 
   private final RedisServer server = RedisServer.start();
 
