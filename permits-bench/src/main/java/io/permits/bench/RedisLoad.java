@@ -31,7 +31,9 @@ import org.redisson.config.Config;
  * both see the same machine; the Markdown report gives the spread and the ratios.
  *
  * <p>Options: {@code --seconds N} per round (default 5), {@code --rounds N} (default 3), {@code
- * --warmup N} seconds (default 2), {@code --threads 1,16} (the thread counts to run, default both),
+ * --warmup N} seconds (default 5: on 2 busy cores the JIT needs that long to settle; with 2 s
+ * the 16-thread figures of both implementations came out lower), {@code --threads 1,16} (the
+ * thread counts to run, default both),
  * {@code --commandstats} (after the runs, prints Redis's per-command statistics: calls and
  * microseconds per call of each script command, to see where the server's time goes), {@code
  * --without-redisson} (permits only, e.g. with {@code --commandstats}; no ratios).
