@@ -176,14 +176,17 @@ final class RedisLink {
   }
 
   private void closeAll() {
-    if (wake != null) {
-      wake.closeAsync();
-    }
-    if (connection != null) {
-      connection.closeAsync();
-    }
     if (givenClient == null && client != null) {
+      // closes its connections too (closing them first made Lettuce warn, at every close, that
+      // they were already closed)
       client.shutdownAsync();
+    } else {
+      if (wake != null) {
+        wake.closeAsync();
+      }
+      if (connection != null) {
+        connection.closeAsync();
+      }
     }
     wake = null;
     connection = null;
