@@ -51,22 +51,13 @@ final class GrantBatches {
    * flight's round trip), so that a script sent next runs after them.
    */
   void awaitUnsent() {
-    boolean interrupted = false;
-    try {
-      while (!unsent.isEmpty()) {
-        try {
-          inFlight.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (java.util.concurrent.ExecutionException cannotHappen) {
-          // completed normally, always
-        }
-        flush();
+    while (!unsent.isEmpty()) {
+      try {
+        Uninterruptibly.get(inFlight);
+      } catch (java.util.concurrent.ExecutionException cannotHappen) {
+        // completed normally, always
       }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      flush();
     }
   }
 

@@ -133,28 +133,16 @@ final class RedisLink {
                 opened.completeExceptionally(failed);
               }
             });
-    boolean interrupted = false;
     try {
-      while (true) {
-        try {
-          opened.get();
-          return;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException failed) {
-          if (failed.getCause() instanceof RuntimeException runtime) {
-            throw runtime;
-          }
-          if (failed.getCause() instanceof Error error) {
-            throw error;
-          }
-          throw new IllegalStateException(failed.getCause());
-        }
+      Uninterruptibly.get(opened);
+    } catch (ExecutionException failed) {
+      if (failed.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
       }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
+      if (failed.getCause() instanceof Error error) {
+        throw error;
       }
+      throw new IllegalStateException(failed.getCause());
     }
   }
 

@@ -686,22 +686,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       List<String> idsAndPermits, List<String> releaseIds) {
     RedisAsyncCommands<byte[], byte[]> redis = link.retain(); // the script's use
     List<String> carried = deferred.drain();
-    String[] args = new String[5 + idsAndPermits.size() + releaseIds.size() + carried.size()];
-    args[0] = Long.toString(leaseMillis);
-    args[1] = Long.toString(TICKET_TTL_MILLIS);
-    args[2] = clientId;
-    args[3] = who;
-    args[4] = Integer.toString(idsAndPermits.size() / 2);
-    int at = 5;
-    for (String value : idsAndPermits) {
-      args[at++] = value;
-    }
-    for (String id : releaseIds) {
-      args[at++] = id;
-    }
-    for (String id : carried) {
-      args[at++] = id;
-    }
+    List<String> releases = new java.util.ArrayList<>(releaseIds);
+    releases.addAll(carried);
+    String[] args = scriptArgs(true, idsAndPermits, releases);
     CompletableFuture<List<Object>> reply;
     try {
       reply = RedisScripts.ACQUIRE.run(redis, keys, args);
@@ -755,18 +742,30 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * then the ids to release first.
    */
   private String[] acquireArgs(String id, int permits, boolean wait, String... releaseFirst) {
-    int requests = id.isEmpty() ? 0 : 1;
-    String[] args = new String[5 + 2 * requests + releaseFirst.length];
+    return scriptArgs(
+        wait,
+        id.isEmpty() ? List.of() : List.of(id, Integer.toString(permits)),
+        List.of(releaseFirst));
+  }
+
+  /**
+   * The acquire script's arguments (see acquire.lua): lease, ticket deadline, client, who, the
+   * number of requests, the requests as (id, permits) pairs, then the ids to release first.
+   */
+  private String[] scriptArgs(boolean wait, List<String> idsAndPermits, List<String> releases) {
+    String[] args = new String[5 + idsAndPermits.size() + releases.size()];
     args[0] = Long.toString(leaseMillis);
     args[1] = wait ? Long.toString(TICKET_TTL_MILLIS) : "0";
     args[2] = clientId;
     args[3] = who;
-    args[4] = Integer.toString(requests);
-    if (requests == 1) {
-      args[5] = id;
-      args[6] = Integer.toString(permits);
+    args[4] = Integer.toString(idsAndPermits.size() / 2);
+    int at = 5;
+    for (String value : idsAndPermits) {
+      args[at++] = value;
     }
-    System.arraycopy(releaseFirst, 0, args, 5 + 2 * requests, releaseFirst.length);
+    for (String id : releases) {
+      args[at++] = id;
+    }
     return args;
   }
 
@@ -829,25 +828,14 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /** Waits for a script's reply, not interruptibly (a reply is never dropped). */
   private List<Object> awaitReply(RedisScripts script, CompletableFuture<List<Object>> reply) {
-    boolean interrupted = false;
     try {
-      while (true) {
-        try {
-          return reply.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          Throwable cause = e.getCause();
-          throw new RedisSemaphoreException(
-              "semaphore '" + name + "': " + script.name().toLowerCase() + " failed: "
-                  + cause.getMessage(),
-              cause);
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      return Uninterruptibly.get(reply);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw new RedisSemaphoreException(
+          "semaphore '" + name + "': " + script.name().toLowerCase() + " failed: "
+              + cause.getMessage(),
+          cause);
     }
   }
 
