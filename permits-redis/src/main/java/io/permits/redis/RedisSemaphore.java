@@ -68,6 +68,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
   private static final long TICKET_REFRESH_MILLIS = 1_000;
   private static final long TICKET_TTL_MILLIS = 5_000;
+  private static final int RELEASE_ATTEMPTS = 5;
 
   private final String name;
   private final RedisKeys keys;
@@ -130,7 +131,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
     this.handoffs =
         new Handoffs(
-            id -> releaseId(id, -1, link::release), // then the use the closed lease passed on
+            id -> releaseId(id, link::release), // then the use the closed lease passed on
             WATCHDOG);
   }
 
@@ -550,7 +551,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * first (pipelined before it), so that counts read after every lease closed show them free.
    */
   private List<Object> readState() {
-    batches.awaitUnsent();
+    batches.awaitSettled();
     if (gate.waiting() == 0) {
       handoffs.giveBackAll();
     }
@@ -610,7 +611,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       deferred.add(lease.id()); // carries the lease's use until a script has released it
       return false;
     }
-    releaseId(lease.id(), lease.token(), link::release); // then the lease's use
+    releaseId(lease.id(), link::release); // then the lease's use
     return false;
   }
 
@@ -644,15 +645,59 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       link.release();
     }
     if (failure != null && !carried.isEmpty()) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "semaphore ''{0}'': releasing {1} lease(s) failed ({2}); they expire in Redis within"
-              + " {3} ms",
-          name,
-          carried.size(),
-          String.valueOf(failure.getMessage() != null ? failure.getMessage() : failure),
-          leaseMillis);
+      releaseFailed(carried, failure, 0);
     }
+  }
+
+  /**
+   * A release did not reach Redis. One lost to the connection (reset, killed, not yet
+   * reconnected) is sent again, up to {@link #RELEASE_ATTEMPTS} times 100 ms apart: otherwise its
+   * permits would stay taken for the rest of the lease (a test that kills the connections met
+   * that). An error from the server itself, or the last attempt's failure, is logged; the lease
+   * then expires in Redis within its length.
+   */
+  private void releaseFailed(List<String> ids, Throwable failure, int attempt) {
+    Throwable cause =
+        failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (!(cause instanceof io.lettuce.core.RedisCommandExecutionException)
+        && attempt + 1 < RELEASE_ATTEMPTS) {
+      // on a virtual thread: reopening the connections may wait for a connect timeout, which
+      // must not hold up the JVM's one watchdog thread (it renews every semaphore's leases)
+      WATCHDOG.schedule(
+          () -> Thread.startVirtualThread(() -> resendReleases(ids, attempt + 1)),
+          100,
+          TimeUnit.MILLISECONDS);
+      return;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "semaphore ''{0}'': releasing {1} lease(s) failed ({2}); they expire in Redis within"
+            + " {3} ms",
+        name,
+        ids.size(),
+        String.valueOf(cause.getMessage() != null ? cause.getMessage() : cause),
+        leaseMillis);
+  }
+
+  private void resendReleases(List<String> ids, int attempt) {
+    RedisAsyncCommands<byte[], byte[]> redis;
+    try {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
+      releaseFailed(ids, unreachable, attempt);
+      return;
+    }
+    RedisScripts.ACQUIRE
+        .run(redis, keys, acquireArgs("", 0, false, ids.toArray(String[]::new)))
+        .whenComplete(
+            (reply, failure) -> {
+              link.release();
+              if (failure != null) {
+                releaseFailed(ids, failure, attempt);
+              }
+            });
   }
 
   /**
@@ -674,7 +719,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
               // the waiting request wakes once, with the reply already here
               gatePermit.close();
               if (failure != null) {
-                logReleaseFailure(lease.token(), failure);
+                releaseFailed(List.of(lease.id()), failure, 0); // the hand-over's release too
               }
             });
     batches.submit(grant, lease.id());
@@ -710,12 +755,12 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * this semaphore's later scripts use, so Redis runs it before them (see acquire.lua for the
    * case of a Redis that lost its scripts); a failure is logged.
    */
-  private void releaseId(String id, long token, Runnable then) {
+  private void releaseId(String id, Runnable then) {
     RedisAsyncCommands<byte[], byte[]> redis;
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
-      logReleaseFailure(token, unreachable);
+      releaseFailed(List.of(id), unreachable, 0);
       then.run();
       return;
     }
@@ -725,10 +770,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         .whenComplete(
             (reply, failure) -> {
               link.release(); // the script's use
-              endUses(carried, null);
+              endUses(carried, failure);
               then.run();
               if (failure != null) {
-                logReleaseFailure(token, failure);
+                releaseFailed(List.of(id), failure, 0);
               }
             });
   }
@@ -769,15 +814,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return args;
   }
 
-  private void logReleaseFailure(long token, Throwable failure) {
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis within {3} ms",
-        name,
-        token < 0 ? "(not yet claimed)" : Long.toString(token),
-        String.valueOf(failure.getMessage() != null ? failure.getMessage() : failure),
-        leaseMillis);
-  }
+
 
   /** The limit script's reply on opening: {limit, 1, version}; fails on a mismatch. */
   private List<Object> openLimit(int limit, boolean change) {
