@@ -60,7 +60,7 @@ import java.util.regex.Pattern;
  * ticket's refresh is due — a lost message costs time, not correctness. Every way out of a wait
  * withdraws the ticket; a grant that reaches a caller who gave up is released at once. Script
  * calls wait for their reply without being interruptible, so a reply is never lost to an
- * interrupt. A sweep renews each lease when a third to a half of it has passed ({@link Renewer}).
+ * interrupt. A sweep renews each lease when a third of it has passed ({@link Renewer}).
  */
 public final class RedisSemaphore implements io.permits.Semaphore {
 

@@ -6,21 +6,28 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps the leases of one semaphore alive, and tells a holder when it can no longer be sure that
  * its lease is alive.
  *
- * <p>Implementation notes. One periodic sweep per semaphore, every sixth of the lease, rather than
- * a timer task per lease: a task scheduled at each grant and cancelled at each release woke the
- * timer thread once per acquire (a context switch per pair on a busy machine). A sweep renews each
- * lease whose grant or last successful renewal was sent at least a third of the lease ago and has
- * no renewal in flight, so a lease is renewed when a third to a half of it has passed, leaving
- * half a lease for the reply. It marks lost a lease whose own deadline (send time of the grant or
- * last renewal, plus the lease, by this JVM's monotonic clock) has passed, or whose renewal found
- * it gone from Redis; a renewal that failed (Redis unreachable) is tried again at the next sweep
- * until the deadline. The sweep stops once the semaphore is closed and its last lease is gone.
+ * <p>Implementation notes. One sweep per semaphore, planned for the earliest moment a lease
+ * needs it, rather than a timer task per lease (a task scheduled at each grant and cancelled at
+ * each release woke the timer thread once per acquire: a context switch per pair on a busy
+ * machine). A lease is due for renewal when a third of it has passed since its grant or last
+ * successful renewal was sent; while its renewal is in flight it is due at its own deadline
+ * (that send time plus the lease, by this JVM's monotonic clock), when it is marked lost unless
+ * the renewal came back first; a renewal that failed (Redis unreachable) is tried again a sixth
+ * of the lease later, until the deadline. A renewal that finds the lease gone from Redis marks it
+ * lost at once. The sweep renews or marks what is due, then plans itself for the earliest due
+ * time of the leases left. {@link #add} plans it earlier when a new lease is due before the plan
+ * (a lease added while one is planned sooner costs nothing: the usual case, as leases of one
+ * semaphore share a length); nothing is planned while no lease is held. Invariant: whenever a
+ * lease is in the set, a sweep is planned no later than its due time — the sweep drops its own
+ * plan before it reads the set, and {@link #add} puts the lease in the set before it compares
+ * plans, so a lease added during a sweep is either seen by it or plans its own.
  */
 final class Renewer {
 
@@ -29,21 +36,26 @@ final class Renewer {
     CompletableFuture<Boolean> renew(String id);
   }
 
+  private record Plan(long atNanos, ScheduledFuture<?> task) {}
+
   private final long leaseNanos;
+  private final long retryNanos;
+  private final ScheduledExecutorService timer;
   private final Sender sender;
   private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
-  private final ScheduledFuture<?> sweep;
+  private final AtomicReference<@Nullable Plan> plan = new AtomicReference<>();
   private volatile boolean stopping;
 
   Renewer(long leaseMillis, ScheduledExecutorService timer, Sender sender) {
     this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+    this.retryNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), leaseNanos / 6);
+    this.timer = timer;
     this.sender = sender;
-    long period = Math.max(1, leaseMillis / 6);
-    this.sweep = timer.scheduleWithFixedDelay(this::sweep, period, period, TimeUnit.MILLISECONDS);
   }
 
   void add(RedisLease lease) {
     leases.add(lease);
+    planBy(renewalDue(lease));
   }
 
   /** The lease was closed: it is no longer renewed. */
@@ -51,45 +63,102 @@ final class Renewer {
     leases.remove(lease);
   }
 
-  /** The semaphore closed: the sweep goes on for the leases still held, then stops. */
+  /** The semaphore closed: sweeps go on for the leases still held, then stop. */
   void stopWhenEmpty() {
     stopping = true;
     if (leases.isEmpty()) {
-      sweep.cancel(false);
+      Plan planned = plan.getAndSet(null);
+      if (planned != null) {
+        planned.task().cancel(false);
+      }
+    }
+  }
+
+  /** When a third of the lease will have passed since its grant or last renewal was sent. */
+  private long renewalDue(RedisLease lease) {
+    return lease.deadlineNanos() - leaseNanos * 2 / 3;
+  }
+
+  /** A renewal that failed is tried again a sixth of the lease later, or at the deadline. */
+  private long retryDue(RedisLease lease, long now) {
+    return earlier(lease.deadlineNanos(), now + retryNanos);
+  }
+
+  private static long earlier(long a, long b) {
+    return a - b <= 0 ? a : b; // nanoTime values compare by difference
+  }
+
+  /** Makes sure a sweep runs no later than {@code atNanos}. */
+  private void planBy(long atNanos) {
+    while (true) {
+      Plan planned = plan.get();
+      if (planned != null && planned.atNanos() - atNanos <= 0) {
+        return;
+      }
+      long delay = Math.max(0, atNanos - System.nanoTime());
+      ScheduledFuture<?> task = timer.schedule(this::sweep, delay, TimeUnit.NANOSECONDS);
+      if (plan.compareAndSet(planned, new Plan(atNanos, task))) {
+        if (planned != null) {
+          planned.task().cancel(false);
+        }
+        return;
+      }
+      task.cancel(false); // another plan won: look again
     }
   }
 
   private void sweep() {
+    Plan planned = plan.get();
+    if (planned != null && planned.atNanos() - System.nanoTime() > 0) {
+      return; // replaced by a later plan that has not come yet (a cancel that came too late)
+    }
+    plan.compareAndSet(planned, null);
     long now = System.nanoTime();
+    long next = Long.MAX_VALUE;
+    boolean any = false;
     for (RedisLease lease : leases) {
       if (now - lease.deadlineNanos() >= 0) {
         lost(lease);
-      } else if (lease.deadlineNanos() - now <= leaseNanos * 2 / 3 && lease.startRenewal()) {
-        renew(lease, now);
+        continue;
       }
+      long due = renewalDue(lease);
+      if (now - due >= 0 && lease.startRenewal()) {
+        due = renew(lease, now) ? lease.deadlineNanos() : retryDue(lease, now);
+      } else if (now - due >= 0) {
+        due = lease.deadlineNanos(); // its renewal is in flight
+      }
+      next = any ? earlier(next, due) : due;
+      any = true;
     }
-    if (stopping && leases.isEmpty()) {
-      sweep.cancel(false);
+    if (any && !(stopping && leases.isEmpty())) {
+      planBy(next);
     }
   }
 
-  private void renew(RedisLease lease, long sent) {
+  /** Sends a renewal; false if it could not be sent (tried again later). */
+  private boolean renew(RedisLease lease, long sent) {
     CompletableFuture<Boolean> reply;
     try {
       reply = sender.renew(lease.id());
     } catch (RuntimeException unreachable) {
-      lease.endRenewal(); // tried again at the next sweep, until the deadline
-      return;
+      lease.endRenewal();
+      return false;
     }
     reply.whenComplete(
         (@Nullable Boolean extended, @Nullable Throwable failure) -> {
           lease.endRenewal();
           if (failure == null && Boolean.TRUE.equals(extended)) {
             lease.renewed(sent + leaseNanos);
+            if (leases.contains(lease)) {
+              planBy(renewalDue(lease));
+            }
           } else if (failure == null) {
             lost(lease); // Redis no longer has it: its permits may be someone else's
+          } else if (leases.contains(lease)) {
+            planBy(retryDue(lease, System.nanoTime()));
           }
         });
+    return true;
   }
 
   private void lost(RedisLease lease) {
