@@ -16,11 +16,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * in one acquire script with several requests, when its reply is in. Under contention (many
  * threads on few permits, where every close hands over) this divides the per-script costs — the
  * client's encoding and I/O-thread work, the server's script overhead — among the pairs of a
- * batch; the machine is CPU-bound there, not round-trip-bound. Invariants: each submitted grant
- * is sent exactly once (queue poll), its {@code sent} future completes once its script has been
- * written (or failed to be), and its reply completes with its four values of the batch's reply
- * or with the batch's failure; {@code sending} is cleared before the next look at the queue, so
- * a grant submitted while a batch completes is sent by one of the two.
+ * batch. When a reply comes in, the next batch is sent before the replied one's grants are
+ * completed, so it is on the wire while their waiters wake. One batch in flight measured fastest
+ * (16 threads on 4 permits, 2026-12-02: about 19,000 pairs/s with one, 15,000–18,000 with two,
+ * 11,500 with four): more batches mean more, smaller scripts, and the client's I/O thread, the
+ * kernel's loopback and redis-server together nearly fill the two cores. Invariants: each
+ * submitted grant is sent exactly once (queue poll), its {@code sent} future completes once its
+ * script has been written (or failed to be), and its reply completes with its four values of the
+ * batch's reply or with the batch's failure; {@code sending} is cleared before the next look at
+ * the queue, so a grant submitted while a batch completes is sent by one of the two; a batch's
+ * {@code done} completes after its grants and after the previous batch's {@code done}.
  */
 final class GrantBatches {
 
@@ -54,15 +59,16 @@ final class GrantBatches {
    * for the grants to be written).
    */
   void awaitSettled() {
-    while (!unsent.isEmpty() || sending.get()) {
+    do {
       try {
+        // the newest batch taken: the replies of those before it were handled before its own
         Uninterruptibly.get(inFlight);
       } catch (java.util.concurrent.ExecutionException cannotHappen) {
         // completed normally, always
       }
       flush();
       Thread.onSpinWait(); // a batch just taken may not have published its future yet
-    }
+    } while (!unsent.isEmpty() || sending.get());
   }
 
   private void flush() {
@@ -75,6 +81,7 @@ final class GrantBatches {
         sending.set(false);
         continue;
       }
+      CompletableFuture<Void> previous = inFlight;
       CompletableFuture<Void> done = new CompletableFuture<>();
       inFlight = done;
       List<String> idsAndPermits = new ArrayList<>(batch.size() * 2);
@@ -95,6 +102,9 @@ final class GrantBatches {
       }
       reply.whenComplete(
           (values, failure) -> {
+            // the next batch goes first: it is on the wire while this one's waiters wake
+            sending.set(false);
+            flush();
             for (int i = 0; i < batch.size(); i++) {
               CompletableFuture<List<Object>> one = batch.get(i).grant().reply();
               if (failure == null) {
@@ -103,9 +113,9 @@ final class GrantBatches {
                 one.completeExceptionally(failure);
               }
             }
-            sending.set(false);
-            done.complete(null);
-            flush();
+            // after the grants, and after the batch before (whose grants may still be completing
+            // when a reply fails at once): a settled batch means all before it are too
+            previous.whenComplete((ignored, never) -> done.complete(null));
           });
       return;
     }
