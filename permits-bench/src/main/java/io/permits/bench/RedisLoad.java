@@ -58,7 +58,7 @@ public final class RedisLoad {
   public static void main(String[] args) throws Exception {
     int seconds = 5;
     int rounds = 3;
-    int warmup = 2;
+    int warmup = 5;
     int[] threadCounts = {1, 16};
     boolean commandStats = false;
     boolean withRedisson = true;
