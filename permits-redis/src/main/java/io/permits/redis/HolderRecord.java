@@ -59,35 +59,47 @@ final class HolderRecord {
     List<?> flat = (List<?>) state.get(2);
     List<PermitHolder> holders = new ArrayList<>();
     for (int i = 0; i + 3 < flat.size(); i += 4) {
-      String id = text(flat.get(i));
-      int permits = ((Long) flat.get(i + 2)).intValue();
-      String[] parts = text(flat.get(i + 3)).split(" ", 4);
-      Instant since = Instant.EPOCH;
-      HolderProcess process = null;
-      if (parts.length >= 3) {
-        since = Instant.ofEpochMilli(parseLong(parts[0]));
-        process =
-            new HolderProcess(
-                parseLong(parts[1]),
-                parts[2],
-                parts.length == 4 ? Optional.of(parts[3]) : Optional.empty());
-      }
-      holders.add(new PermitHolder(permits, id, 0, since, null, process));
+      holders.add(entry(flat.get(i), flat.get(i + 2), flat.get(i + 3)));
     }
     holders.sort(java.util.Comparator.comparing(PermitHolder::since));
     return holders;
   }
 
-  /** The queued requests in a state reply: flat (ticket, permits), in arrival order. */
+  /**
+   * The queued requests in a state reply: flat (ticket, permits, "since pid host command"), in
+   * arrival order; since is when the request was queued.
+   */
   static List<PermitHolder> waiters(List<Object> state) {
     List<?> flat = (List<?>) state.get(3);
     List<PermitHolder> waiters = new ArrayList<>();
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      waiters.add(
-          new PermitHolder(
-              ((Long) flat.get(i + 1)).intValue(), text(flat.get(i)), 0, Instant.EPOCH, null));
+    for (int i = 0; i + 2 < flat.size(); i += 3) {
+      waiters.add(entry(flat.get(i), flat.get(i + 1), flat.get(i + 2)));
     }
     return waiters;
+  }
+
+  /** How many requests are queued in a state reply. */
+  static int queued(List<Object> state) {
+    return ((List<?>) state.get(3)).size() / 3;
+  }
+
+  /**
+   * One holder or waiter: its id, its permits and its record; a record without a process (a
+   * ticket queued by a version before 2026-12-03) gives the epoch and no process.
+   */
+  private static PermitHolder entry(Object id, Object permits, Object record) {
+    String[] parts = text(record).split(" ", 4);
+    Instant since = Instant.EPOCH;
+    HolderProcess process = null;
+    if (parts.length >= 3) {
+      since = Instant.ofEpochMilli(parseLong(parts[0]));
+      process =
+          new HolderProcess(
+              parseLong(parts[1]),
+              parts[2],
+              parts.length == 4 ? Optional.of(parts[3]) : Optional.empty());
+    }
+    return new PermitHolder(((Long) permits).intValue(), text(id), 0, since, null, process);
   }
 
   /** A bulk string of a script's reply (bytes: the scripts' connection uses a byte codec). */

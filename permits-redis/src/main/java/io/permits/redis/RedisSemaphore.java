@@ -193,8 +193,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   @Override
   public int waiting() {
     List<Object> state = readState();
-    List<?> queue = (List<?>) state.get(3);
-    return gate.waiting() + queue.size() / 2;
+    return gate.waiting() + HolderRecord.queued(state);
   }
 
   /**
@@ -341,7 +340,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     List<Object> state = readState();
     int limit = toInt(state.get(0));
     int used = toInt(state.get(1));
-    int queued = ((List<?>) state.get(3)).size() / 2;
+    int queued = HolderRecord.queued(state);
     int available = Math.max(0, Math.min(gate.available(), limit - used));
     return local.withGauges(
         limit,

@@ -151,10 +151,16 @@ local function decide(id, permits_text)
     return 1, 0, lease, others -- its token is set once all grants are known
   end
   if wait > 0 then
-    if redis.call('HEXISTS', KEYS[6], id) == 0 then
+    -- a refresh keeps the ticket's place and the time it was queued
+    local ticket = redis.call('HGET', KEYS[6], id)
+    local record = ticket and select(4, parse_ticket(ticket)) or ''
+    if not ticket then
       redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[8]), id)
     end
-    redis.call('HSET', KEYS[6], id, permits .. ' ' .. (now + wait) .. ' ' .. client)
+    if record == '' then
+      record = string.sub(record_tail, 2) -- "now who"
+    end
+    redis.call('HSET', KEYS[6], id, permits .. ' ' .. (now + wait) .. ' ' .. client .. ' ' .. record)
     queued = true
   end
   local next_expiry = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]

@@ -2,7 +2,7 @@
 -- KEYS[1] limit, KEYS[2] holders (zset id -> expiry ms), KEYS[3] records (hash id -> "permits
 -- grant-time-ms pid host command": what a lease holds and who holds it), KEYS[4] used (string),
 -- KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets (hash ticket -> "permits deadline
--- client"), KEYS[7] fence (never deleted), KEYS[8] sequence, KEYS[9] the prefix of the clients'
+-- client since pid host command"), KEYS[7] fence (never deleted), KEYS[8] sequence, KEYS[9] the prefix of the clients'
 -- wake channels, KEYS[10] limit-version (incremented at each change of the limit, so that a
 -- client's in-process gate follows the newest limit whatever order replies arrive in).
 -- Every redis.call costs 1 to 3 microseconds of the server's single thread beyond the command
@@ -36,9 +36,12 @@ local function purge_holders(now)
   return freed
 end
 
+-- A ticket: "permits deadline-ms client since-ms pid host command" (the last four, for status, as
+-- in a holder's record: when the request was queued and who made it). Returns permits, deadline,
+-- client and "since-ms pid host command" ('' in a ticket queued before 2026-12-03).
 local function parse_ticket(value)
-  local permits, deadline, client = string.match(value, '^(%d+) (%d+) (.+)$')
-  return tonumber(permits), tonumber(deadline), client
+  local permits, deadline, client, record = string.match(value, '^(%d+) (%d+) (%S+) ?(.*)$')
+  return tonumber(permits), tonumber(deadline), client, record
 end
 
 -- Drops tickets whose waiter stopped refreshing them (its client vanished).

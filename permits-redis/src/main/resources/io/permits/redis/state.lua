@@ -1,5 +1,5 @@
 -- Returns {limit, used, holders (flat: id, expiry-ms-left, permits, who ...), queue (flat:
--- ticket, permits ...)} after purging what expired.
+-- ticket, permits, "since-ms pid host command" ...)} after purging what expired.
 local now = now_ms()
 purge_holders(now)
 purge_tickets(now)
@@ -17,9 +17,10 @@ local queue = {}
 for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
   local value = redis.call('HGET', KEYS[6], ticket)
   if value then
-    local permits = parse_ticket(value)
+    local permits, _, _, record = parse_ticket(value)
     table.insert(queue, ticket)
     table.insert(queue, permits)
+    table.insert(queue, record)
   end
 end
 return {tonumber(redis.call('GET', KEYS[1]) or '-1'), used(), holders, queue}
