@@ -247,8 +247,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /**
    * {@inheritDoc}
    *
-   * <p>The request waits on a virtual thread of its own; cancelling the future interrupts it,
-   * which withdraws the request (its queue ticket included).
+   * <p>The request first waits, without a thread, for its permits at this client's in-process
+   * gate; once it has them, it waits for Redis on a virtual thread of its own, so at most {@code
+   * limit} such threads exist per semaphore (fewer for weighted requests), however many requests
+   * are pending. Cancelling the future withdraws the request: at the gate by removing it, in Redis
+   * by interrupting its thread, which withdraws its queue ticket too.
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
