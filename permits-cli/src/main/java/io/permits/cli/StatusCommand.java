@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     description = {
       "Shows each semaphore's limit, holders (pid, since, command) and waiters.",
-      "Exits with 1 if NAME is given and there is no such semaphore."
+      "Exits with 1 if NAME is given and there is no such semaphore, 69 if the backend"
+          + " cannot be reached."
     })
 public final class StatusCommand implements Callable<Integer> {
 
@@ -91,6 +92,14 @@ public final class StatusCommand implements Callable<Integer> {
         err.println("permits status: " + missing.getMessage());
         err.flush();
         return 1;
+      } catch (RuntimeException unreachable) {
+        err.println(
+            "permits status: cannot reach "
+                + backend.get().where()
+                + ": "
+                + unreachable.getMessage());
+        err.flush();
+        return ExitCodes.UNAVAILABLE;
       }
       if (watch) {
         out.print(CLEAR_SCREEN);

@@ -64,6 +64,17 @@ class RedisBackendTest {
             "true");
     assertThat(down.exitCode()).isEqualTo(69);
     assertThat(down.err()).contains("cannot reach redis://127.0.0.1:1");
+    for (String[] status :
+        new String[][] {
+          {"status", "--backend", "redis://127.0.0.1:1"},
+          {"status", "--backend", "redis://127.0.0.1:1", "x"}
+        }) {
+      CommandRun statusDown = CommandRun.of(status);
+      assertThat(statusDown.exitCode()).isEqualTo(69);
+      assertThat(statusDown.err())
+          .contains("permits status: cannot reach redis://127.0.0.1:1")
+          .doesNotContain("\tat "); // a sentence, not a stack trace
+    }
   }
 
   @Test

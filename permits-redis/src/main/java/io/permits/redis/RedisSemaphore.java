@@ -386,7 +386,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       }
       return new RedisSemaphoreStatus(
           name, limit, HolderRecord.holders(state), HolderRecord.waiters(state));
-    } catch (ExecutionException | java.util.concurrent.TimeoutException failed) {
+    } catch (ExecutionException
+        | java.util.concurrent.TimeoutException
+        | io.lettuce.core.RedisException failed) { // the last: connecting failed
       throw new RedisSemaphoreException(
           "semaphore '" + name + "': status failed: " + failed.getMessage(), failed);
     } catch (InterruptedException interrupted) {
@@ -401,8 +403,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    *
    * @param client a Lettuce client
    * @return the names
+   * @throws RedisSemaphoreException if Redis cannot be reached
    */
   public static List<String> names(RedisClient client) {
+    Objects.requireNonNull(client, "client");
     try (var connection = client.connect()) {
       List<String> names = new java.util.ArrayList<>();
       io.lettuce.core.ScanIterator<String> keys =
@@ -414,6 +418,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       }
       names.sort(null);
       return names;
+    } catch (io.lettuce.core.RedisException failed) {
+      throw new RedisSemaphoreException(
+          "listing the semaphores failed: " + failed.getMessage(), failed);
     }
   }
 
