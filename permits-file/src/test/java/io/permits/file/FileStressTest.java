@@ -1,14 +1,10 @@
 package io.permits.file;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.permits.Fairness;
 import io.permits.stress.ModeReport;
 import io.permits.stress.SemaphoreFactory;
-import io.permits.stress.StressConfig;
 import io.permits.stress.StressRun;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,18 +36,7 @@ class FileStressTest {
                 .limit(limit)
                 .fairness(gateFairness)
                 .build();
-    StressConfig config =
-        StressConfig.defaults()
-            .withOps(OPS)
-            .withSeed(SEED)
-            .withStallTimeout(Duration.ofSeconds(15));
-
-    ModeReport report = StressRun.run(config, fairness, files);
-
-    assertThat(report.violations())
-        .as("%s%n%s", report.summary(), report.violations())
-        .isEmpty();
-    assertThat(report.ops()).isEqualTo(OPS);
+    ModeReport report = StressRun.runAndCheck(OPS, SEED, fairness, files);
     System.out.println("FileSemaphore, " + fairness + ": " + report.summary());
   }
 }

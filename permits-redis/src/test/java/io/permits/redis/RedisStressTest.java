@@ -1,14 +1,10 @@
 package io.permits.redis;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import io.permits.Fairness;
 import io.permits.stress.ModeReport;
 import io.permits.stress.SemaphoreFactory;
-import io.permits.stress.StressConfig;
 import io.permits.stress.StressRun;
 import io.permits.tck.RedisServer;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
@@ -47,18 +43,7 @@ class RedisStressTest {
                 .changeLimit(true)
                 .fairness(gateFairness)
                 .build();
-    StressConfig config =
-        StressConfig.defaults()
-            .withOps(OPS)
-            .withSeed(SEED)
-            .withStallTimeout(Duration.ofSeconds(15));
-
-    ModeReport report = StressRun.run(config, fairness, redis);
-
-    assertThat(report.violations())
-        .as("%s%n%s", report.summary(), report.violations())
-        .isEmpty();
-    assertThat(report.ops()).isEqualTo(OPS);
+    ModeReport report = StressRun.runAndCheck(OPS, SEED, fairness, redis);
     System.out.println("RedisSemaphore, " + fairness + ": " + report.summary());
   }
 }

@@ -185,6 +185,33 @@ public final class StressRun {
     return new StressRun(config, fairness, factory).execute();
   }
 
+  /**
+   * A backend's stress test in one call: runs {@code ops} operations from {@code seed} on the
+   * factory's semaphores (a request stuck for 15 s counts as a stall), and fails unless every
+   * operation ran and no rule broke.
+   *
+   * @param ops how many operations
+   * @param seed the seed (a violation's replay command names it)
+   * @param fairness the mode passed to the factory
+   * @param factory makes each generation's semaphore
+   * @return what happened
+   * @throws AssertionError with the run's summary and its violations, if any rule broke
+   */
+  public static ModeReport runAndCheck(
+      long ops, long seed, Fairness fairness, SemaphoreFactory factory) {
+    StressConfig config =
+        StressConfig.defaults()
+            .withOps(ops)
+            .withSeed(seed)
+            .withStallTimeout(java.time.Duration.ofSeconds(15));
+    ModeReport report = run(config, fairness, factory);
+    if (report.violationCount() > 0 || report.ops() != ops) {
+      throw new AssertionError(
+          report.summary() + " (" + ops + " operations asked)\n" + report.violations());
+    }
+    return report;
+  }
+
   // ---------------------------------------------------------------- the run
 
   private ModeReport execute() {
