@@ -55,10 +55,13 @@ import java.util.regex.Pattern;
  * an in-process gate (a {@link LocalSemaphore} with the same limit, so threads of this JVM queue,
  * time out and get interrupted in memory), then runs the acquire script: one round trip when
  * permits are free. Otherwise the script queues a ticket (FIFO across clients, each ticket with a
- * deadline the waiter refreshes), and the waiter parks until the release, cancel or limit script
- * publishes its ticket on this client's channel, or until the next holder's expiry or its
- * ticket's refresh is due — a lost message costs time, not correctness. Every way out of a wait
- * withdraws the ticket; a grant that reaches a caller who gave up is released at once. Script
+ * deadline the waiter refreshes). The release, cancel or limit script that frees permits hands
+ * them to the queue's heads that fit, in order: their tickets become leases in that same script,
+ * and each client learns its token from a message on its own channel ({@link TicketWaiter}). The
+ * waiter parks until that message comes, or until the next holder's expiry or its ticket's
+ * refresh is due; it then asks again, and a grant made meanwhile is the reply — a lost message
+ * costs time, not correctness. Every way out of a wait withdraws the ticket, or releases the lease
+ * it was handed; a grant that reaches a caller who gave up is released at once. Script
  * calls wait for their reply without being interruptible, so a reply is never lost to an
  * interrupt. A sweep renews each lease when a third of it has passed ({@link Renewer}).
  */
@@ -75,7 +78,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final long leaseMillis;
   private final String clientId = UUID.randomUUID().toString();
   private final String who;
-  private final Map<String, Runnable> waiters = new ConcurrentHashMap<>();
+  private final Map<String, TicketWaiter> waiters = new ConcurrentHashMap<>();
   private final Renewer renewer;
   private final RedisLink link;
   private final LocalSemaphore gate;
@@ -108,10 +111,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
             builder.client,
             builder.uri,
             keys.wakeChannel(clientId),
-            (channel, ticket) -> {
-              Runnable wake = waiters.get(ticket);
-              if (wake != null) {
-                wake.run();
+            (channel, message) -> {
+              TicketWaiter waiter = waiters.get(TicketWaiter.ticketOf(message));
+              if (waiter != null) {
+                waiter.granted(TicketWaiter.tokenOf(message));
               }
             });
     List<Object> recorded;
@@ -326,7 +329,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /**
    * {@inheritDoc}
    *
-   * <p>Sets the limit in Redis, for every client; queued requests that now fit are woken.
+   * <p>Sets the limit in Redis, for every client; queued requests that now fit are granted.
    */
   @Override
   public void setLimit(int limit) {
@@ -441,7 +444,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       return;
     }
     gate.close();
-    waiters.values().forEach(Runnable::run);
+    waiters.values().forEach(TicketWaiter::wake);
     handoffs.giveBackAll();
     sendReleases(deferred.drain());
     renewer.stopWhenEmpty();
@@ -468,15 +471,19 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       handoffs.giveBackReady(); // released before this request's script, which may need them
     }
     String id = handoff != null ? handoff.id() : newRequestId();
-    Thread thread = Thread.currentThread();
-    Runnable wake = () -> LockSupport.unpark(thread);
+    TicketWaiter waiter = new TicketWaiter(Thread.currentThread());
     boolean queued = false;
-    Lease lease = null;
+    long queuedSent = 0; // when the last script that found the ticket queued was sent
+    RedisLease lease = null;
     if (wait) {
-      waiters.put(id, wake);
+      waiters.put(id, waiter);
     }
     try {
       while (true) {
+        if (waiter.token() > 0) { // a release handed the ticket its permits
+          lease = handedByRelease(id, gatePermit, waiter.token(), queuedSent);
+          return lease;
+        }
         long sent;
         List<Object> reply;
         boolean handedOff = handoff != null;
@@ -491,7 +498,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           }
         } else {
           sent = System.nanoTime();
-          reply = call(RedisScripts.ACQUIRE, acquireArgs(id, gatePermit.permits(), wait));
+          // a ticket queued before may have been handed its permits since: ask for that grant
+          reply = call(RedisScripts.ACQUIRE, requestArgs(id, gatePermit.permits(), wait, queued));
         }
         long code = (Long) reply.get(0);
         if (code == 1) {
@@ -513,6 +521,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           return null;
         }
         queued = true;
+        queuedSent = sent;
+        if (waiter.token() > 0) {
+          continue; // handed its permits while the reply was on its way
+        }
         if (closed.get()) {
           throw new SemaphoreClosedException(
               "acquire on semaphore '" + name + "', which is closed");
@@ -521,7 +533,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           throw new InterruptedException();
         }
         if (handedOff) {
-          continue; // its ticket was queued before this request listened for a wake-up: ask again
+          continue; // its ticket was queued before this request listened for its grant: ask again
         }
         long park = TimeUnit.MILLISECONDS.toNanos(TICKET_REFRESH_MILLIS);
         long nextExpiry = (Long) reply.get(1);
@@ -577,16 +589,37 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
   }
 
+  /**
+   * A lease from the acquire script's grant: it runs, by this JVM's clock, from when the script
+   * was sent for as long as the reply says (the full lease, or what is left of one a release
+   * handed the request's ticket).
+   */
   private RedisLease granted(String id, Permit gatePermit, List<Object> reply, long sentNanos) {
+    return held(
+        id,
+        gatePermit,
+        (Long) reply.get(1),
+        sentNanos + TimeUnit.MILLISECONDS.toNanos((Long) reply.get(2)),
+        reply.size() > 3 && (Long) reply.get(3) != 0);
+  }
+
+  /**
+   * A lease a release handed the request's queued ticket, its token delivered on the wake channel.
+   * In Redis it expires when the ticket would have (at least {@link #TICKET_TTL_MILLIS} after the
+   * last script that found the ticket queued ran, which was after {@code queuedSent}); so by this
+   * JVM's clock it runs from {@code queuedSent} for that long, or for the lease if shorter. Its
+   * renewal, due at once, gives it the full length.
+   */
+  private RedisLease handedByRelease(String id, Permit gatePermit, long token, long queuedSent) {
+    long length = Math.min(leaseMillis, TICKET_TTL_MILLIS);
+    return held(id, gatePermit, token, queuedSent + TimeUnit.MILLISECONDS.toNanos(length), true);
+  }
+
+  private RedisLease held(
+      String id, Permit gatePermit, long token, long deadlineNanos, boolean othersQueued) {
     RedisLease lease =
         new RedisLease(
-            this,
-            id,
-            gatePermit.permits(),
-            (Long) reply.get(1),
-            gatePermit,
-            sentNanos + TimeUnit.MILLISECONDS.toNanos(leaseMillis),
-            reply.size() > 3 && (Long) reply.get(3) != 0);
+            this, id, gatePermit.permits(), token, gatePermit, deadlineNanos, othersQueued);
     link.retain(); // the lease's use: released when it is closed
     renewer.add(lease);
     return lease;
@@ -789,6 +822,15 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   private String newRequestId() {
     return clientId + ":" + requests.incrementAndGet();
+  }
+
+  /**
+   * The acquire script's arguments for one request; {@code again}: its ticket queued before, and
+   * a release may have handed it its permits since (the script then replies with that grant).
+   */
+  private String[] requestArgs(String id, int permits, boolean wait, boolean again) {
+    String permitsText = again ? "r" + permits : Integer.toString(permits);
+    return scriptArgs(wait, List.of(id, permitsText), List.of());
   }
 
   /**

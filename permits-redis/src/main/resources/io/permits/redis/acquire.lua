@@ -1,15 +1,19 @@
 -- ARGV: lease ms, ticket deadline ms (0: do not queue), client id, who (for status: "pid host
 -- command"), n, then n requests as (id, permits) pairs, then the ids of leases to release first
--- (or of tickets to withdraw).
+-- (or of tickets to withdraw). A request whose permits read "rP" (P permits) asks again for a
+-- ticket it queued before: a release may have handed it its permits meanwhile (grant_heads), and
+-- then the reply is that grant, with the ms its lease has left.
 -- Releasing and acquiring are one script so that a release, which nobody waits for, can be sent
 -- with EVALSHA and still run before the requests sent after it even when Redis lost its scripts:
 -- both then meet NOSCRIPT and are sent again, in order, with EVAL. Several requests ride in one
 -- script when leases closed while requests of the same client waited for their permits.
--- Each request, in order, is granted if it heads the queue (or the queue is empty) and fits;
--- else its ticket is queued or refreshed. Returns, per request, four values: {1, fence, lease
+-- Releases hand the permits they free to the heads of the queue first (grant_heads). Each
+-- request, in order, is granted if it heads the queue (or the queue is empty) and fits; else its
+-- ticket is queued or refreshed. Returns, per request, four values: {1, fence, lease
 -- ms, requests still queued} | {0, ms until the next expiry or -1, 0, 0} | {-1, limit, its
 -- version, 0} (more than the limit) | {-3, 0, 0, 0} (no limit recorded); for n = 0 (a release only),
--- {2, permits released}.
+-- {2, permits released}. A grant's lease ms is the lease's full length, or what is left of a
+-- lease granted while its request waited.
 -- The writes of all releases and grants go in one call per kind (HDEL, ZREM, HSET, ZADD, and one
 -- INCRBY each for the fence and the permits in use): a hand-over of two leases costs 9 calls, not
 -- 19. The grants' fencing tokens are the fence's last values, in the order of the requests.
@@ -66,10 +70,10 @@ if n == 0 then
   if released > 0 then
     in_use = redis.call('DECRBY', KEYS[4], released)
   end
-  -- waiters are told only if there are any; expired holders and tickets are purged by the
+  -- the permits go to the waiters, if there are any; expired holders are purged by the
   -- acquire, which every waiter runs at least once a second
   if queued then
-    wake_heads(tonumber(redis.call('GET', KEYS[1]) or '0'), released > 0 and in_use or nil)
+    grant_heads(tonumber(redis.call('GET', KEYS[1]) or '0'), released > 0 and in_use or nil, now_ms())
   end
   return {2, released}
 end
@@ -92,17 +96,41 @@ if limit < 0 then
   end
   return results
 end
-if queued and #release_ids > 0 then
-  wake_heads(limit, in_use) -- the releases may let earlier waiters in, whatever becomes of the requests
-end
 local now = now_ms()
+if queued and #release_ids > 0 then
+  -- the permits released go to earlier waiters first, whatever becomes of the requests
+  in_use = in_use + grant_heads(limit, in_use, now)
+  queued = redis.call('ZCARD', KEYS[5]) > 0
+end
 local purged_holders, purged_tickets = false, false
-local new_records, new_holders, granted_at = {}, {}, {}
+local granted_ids, granted_permits, new_holders, granted_at = {}, {}, {}, {}
 -- a number turns into text at each '..' or redis.call: once per script for those all grants share
 local record_tail = ' ' .. now .. ' ' .. who
 local expiry = tostring(now + lease)
 
+-- A request asking again whose ticket a release turned into a lease: that lease's token and the
+-- ms it has left, or nil.
+local function granted_meanwhile(id)
+  local record = redis.call('HGET', KEYS[3], id)
+  if not record then
+    return nil
+  end
+  local token = string.match(record, '^%d+ (%d+)')
+  local expires = redis.call('ZSCORE', KEYS[2], id)
+  if not token or not expires then
+    return nil
+  end
+  return tonumber(token), math.max(0, tonumber(expires) - now)
+end
+
 local function decide(id, permits_text)
+  if string.sub(permits_text, 1, 1) == 'r' then
+    permits_text = string.sub(permits_text, 2)
+    local token, left = granted_meanwhile(id)
+    if token then
+      return 1, token, left, queued and redis.call('ZCARD', KEYS[5]) or 0
+    end
+  end
   local permits = tonumber(permits_text)
   if permits > limit then
     return -1, limit, limit_version, 0
@@ -136,9 +164,9 @@ local function decide(id, permits_text)
   if in_use + ahead + permits <= limit then
     in_use = in_use + permits
     in_use_change = in_use_change + permits
-    local at = #new_records
-    new_records[at + 1] = id
-    new_records[at + 2] = permits_text .. record_tail
+    granted_ids[#granted_ids + 1] = id
+    granted_permits[#granted_permits + 1] = permits_text
+    local at = #new_holders
     new_holders[at + 1] = expiry
     new_holders[at + 2] = id
     local others = 0
@@ -177,17 +205,21 @@ for r = 0, n - 1 do
   local code, a, b, c = decide(ARGV[6 + 2 * r], ARGV[7 + 2 * r])
   local at = 4 * r
   results[at + 1], results[at + 2], results[at + 3], results[at + 4] = code, a, b, c
-  if code == 1 then
+  if code == 1 and a == 0 then
     granted_at[#granted_at + 1] = at + 2 -- where its token goes
   end
 end
 if #granted_at > 0 then
+  local last = redis.call('INCRBY', KEYS[7], #granted_at)
+  local new_records = {}
+  for k, at in ipairs(granted_at) do
+    local token = last - #granted_at + k
+    results[at] = token
+    new_records[2 * k - 1] = granted_ids[k]
+    new_records[2 * k] = granted_permits[k] .. ' ' .. token .. record_tail
+  end
   bulk('HSET', KEYS[3], new_records)
   bulk('ZADD', KEYS[2], new_holders)
-  local last = redis.call('INCRBY', KEYS[7], #granted_at)
-  for k, at in ipairs(granted_at) do
-    results[at] = last - #granted_at + k
-  end
 end
 if in_use_change ~= 0 then
   redis.call('INCRBY', KEYS[4], in_use_change)

@@ -1,6 +1,12 @@
--- ARGV: ticket id. Withdraws a waiting request; the heads behind it may fit now.
+-- ARGV: ticket id. Withdraws a waiting request, or releases the lease a release handed its ticket
+-- while its waiter was giving up (grant_heads); the heads behind it may fit now. Returns 1 if it
+-- withdrew or released something.
 local id = ARGV[1]
 redis.call('HDEL', KEYS[6], id)
 local removed = redis.call('ZREM', KEYS[5], id)
-wake_heads(tonumber(redis.call('GET', KEYS[1]) or '0'))
-return removed
+local released = drop_holder(id)
+grant_heads(tonumber(redis.call('GET', KEYS[1]) or '0'), nil, now_ms())
+if removed > 0 or released > 0 then
+  return 1
+end
+return 0

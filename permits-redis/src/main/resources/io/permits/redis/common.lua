@@ -1,6 +1,7 @@
 -- Shared by every script (prepended when the scripts are loaded).
 -- KEYS[1] limit, KEYS[2] holders (zset id -> expiry ms), KEYS[3] records (hash id -> "permits
--- grant-time-ms pid host command": what a lease holds and who holds it), KEYS[4] used (string),
+-- token grant-time-ms pid host command": what a lease holds, its fencing token, when it was
+-- granted and who holds it), KEYS[4] used (string),
 -- KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets (hash ticket -> "permits deadline
 -- client since pid host command"), KEYS[7] fence (never deleted), KEYS[8] sequence, KEYS[9] the prefix of the clients'
 -- wake channels, KEYS[10] limit-version (incremented at each change of the limit, so that a
@@ -63,21 +64,70 @@ local function used()
   return tonumber(redis.call('GET', KEYS[4]) or '0')
 end
 
--- Tells the heads of the queue whose requests fit in the free permits to try again
--- (a hint: a waiter that misses it re-checks at its own deadline). in_use: the permits held, if
--- the caller knows them (else read).
-local function wake_heads(limit, in_use)
+-- Hands the free permits to the heads of the queue, in order, as far as their requests fit (FIFO:
+-- the first that does not fit stops the hand-out): each such ticket becomes a lease at once, its
+-- fencing token drawn now, and its client is told on its wake channel with "ticket token". The
+-- lease expires when the ticket would have (its waiter refreshes that deadline every second), so
+-- the permits of a waiter whose client vanished come back as soon as its ticket would have
+-- lapsed; the client renews the lease to its full length on taking it. A waiter that misses the
+-- message finds the grant when it next asks (a request marked as asking again, see acquire.lua).
+-- Tickets past their deadline met on the way are dropped. in_use: the permits held, if the
+-- caller knows them (else read). Returns the permits handed out (already added to used).
+local function grant_heads(limit, in_use, now)
   local free = limit - (in_use or used())
   local heads = redis.call('ZRANGE', KEYS[5], 0, 15)
-  for _, ticket in ipairs(heads) do
-    local value = redis.call('HGET', KEYS[6], ticket)
+  if #heads == 0 or free <= 0 then
+    return 0
+  end
+  local values = redis.call('HMGET', KEYS[6], unpack(heads))
+  local dropped, granted, permits_of, client_of, record_of, expiry_of = {}, {}, {}, {}, {}, {}
+  local handed = 0
+  for i, ticket in ipairs(heads) do
+    local value = values[i]
     if value then
-      local permits, _, client = parse_ticket(value)
-      if permits > free then
+      local permits, deadline, client, record = parse_ticket(value)
+      if deadline < now then
+        table.insert(dropped, ticket)
+      elseif permits > free then
         break
+      else
+        free = free - permits
+        handed = handed + permits
+        table.insert(granted, ticket)
+        permits_of[ticket], client_of[ticket], expiry_of[ticket] = permits, client, deadline
+        -- the record keeps who asked; "since" becomes the grant's time
+        record_of[ticket] = string.match(record, '^%d+ (.*)$') or ''
       end
-      free = free - permits
-      redis.call('PUBLISH', KEYS[9] .. client, ticket)
+    else
+      table.insert(dropped, ticket)
     end
   end
+  local gone = {}
+  for _, ticket in ipairs(dropped) do
+    table.insert(gone, ticket)
+  end
+  for _, ticket in ipairs(granted) do
+    table.insert(gone, ticket)
+  end
+  if #gone > 0 then
+    redis.call('HDEL', KEYS[6], unpack(gone))
+    redis.call('ZREM', KEYS[5], unpack(gone))
+  end
+  if #granted == 0 then
+    return 0
+  end
+  local last = redis.call('INCRBY', KEYS[7], #granted)
+  local records, holders = {}, {}
+  for k, ticket in ipairs(granted) do
+    local token = last - #granted + k
+    table.insert(records, ticket)
+    table.insert(records, permits_of[ticket] .. ' ' .. token .. ' ' .. now .. ' ' .. record_of[ticket])
+    table.insert(holders, expiry_of[ticket])
+    table.insert(holders, ticket)
+    redis.call('PUBLISH', KEYS[9] .. client_of[ticket], ticket .. ' ' .. token)
+  end
+  redis.call('HSET', KEYS[3], unpack(records))
+  redis.call('ZADD', KEYS[2], unpack(holders))
+  redis.call('INCRBY', KEYS[4], handed)
+  return handed
 end

@@ -12,7 +12,7 @@ if recorded == false or mode == 'change' then
   if redis.call('EXISTS', KEYS[4]) == 0 then
     redis.call('SET', KEYS[4], 0)
   end
-  wake_heads(limit)
+  grant_heads(limit, nil, now_ms())
   return {limit, 1, version}
 end
 recorded = tonumber(recorded)

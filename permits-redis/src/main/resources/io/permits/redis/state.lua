@@ -9,7 +9,10 @@ for i = 1, #h, 2 do
   table.insert(holders, h[i])
   table.insert(holders, tonumber(h[i + 1]) - now)
   local record = redis.call('HGET', KEYS[3], h[i]) or '0'
-  local permits, who = string.match(record, '^(%d+) ?(.*)$')
+  local permits, who = string.match(record, '^(%d+) %d+ (.*)$') -- who: "grant-ms pid host command"
+  if not permits then
+    permits, who = string.match(record, '^(%d+) ?(.*)$')
+  end
   table.insert(holders, tonumber(permits))
   table.insert(holders, who)
 end
