@@ -36,7 +36,10 @@ import org.redisson.config.Config;
  * thread counts to run, default both),
  * {@code --commandstats} (after the runs, prints Redis's per-command statistics: calls and
  * microseconds per call of each script command, to see where the server's time goes), {@code
- * --without-redisson} (permits only, e.g. with {@code --commandstats}; no ratios).
+ * --without-redisson} (permits only, e.g. with {@code --commandstats}; no ratios), {@code
+ * --clients N} (default 1: the threads share one client; with N, each implementation gets N
+ * clients, each with its own connections, and thread t uses client t mod N, so that permits pass
+ * between clients through Redis's queue as between processes).
  */
 public final class RedisLoad {
 
@@ -48,8 +51,11 @@ public final class RedisLoad {
   private interface Target extends AutoCloseable {
     String label();
 
-    /** Acquires one permit, holds nothing, releases it; returns the acquire's duration (ns). */
-    long pair() throws Exception;
+    /**
+     * Acquires one permit, holds nothing, releases it, on the client of load thread {@code
+     * thread}; returns the acquire's duration (ns).
+     */
+    long pair(int thread) throws Exception;
 
     @Override
     void close();
@@ -62,6 +68,7 @@ public final class RedisLoad {
     int[] threadCounts = {1, 16};
     boolean commandStats = false;
     boolean withRedisson = true;
+    int clients = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
@@ -72,6 +79,7 @@ public final class RedisLoad {
                 Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         case "--commandstats" -> commandStats = true;
         case "--without-redisson" -> withRedisson = false;
+        case "--clients" -> clients = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
@@ -90,15 +98,17 @@ public final class RedisLoad {
           java.lang.management.ManagementFactory.getOperatingSystemMXBean()
               .getSystemLoadAverage()));
       report.append(String.format(
-          "- Settings: %d s warm-up, %d rounds × %d s, implementations alternating%n%n",
-          warmup, rounds, seconds));
+          "- Settings: %d s warm-up, %d rounds × %d s, implementations alternating; %d"
+              + " client(s) per implementation, threads spread over them%n%n",
+          warmup, rounds, seconds, clients));
       report.append("| threads | implementation | pairs/s (mean, min–max) | × Redisson |"
           + " acquire p50 | acquire p99 |\n|---:|---|---:|---:|---:|---:|\n");
       for (int threads : threadCounts) {
         List<Result> permits = new ArrayList<>();
         List<Result> redisson = new ArrayList<>();
-        try (Target p = permitsTarget(uri, "load-" + threads);
-            Target r = withRedisson ? redissonTarget(uri, "redisson-load-" + threads) : null) {
+        try (Target p = permitsTarget(uri, "load-" + threads, clients);
+            Target r =
+                withRedisson ? redissonTarget(uri, "redisson-load-" + threads, clients) : null) {
           run(p, threads, warmup);
           if (r != null) {
             run(r, threads, warmup);
@@ -156,7 +166,7 @@ public final class RedisLoad {
                     try {
                       start.await();
                       while (!stop.get()) {
-                        long took = target.pair();
+                        long took = target.pair(index);
                         if (counts[index] < mine.length) {
                           mine[(int) counts[index]] = took;
                         }
@@ -212,14 +222,18 @@ public final class RedisLoad {
     return results.stream().mapToDouble(Result::pairsPerSecond).average().orElse(0);
   }
 
-  private static Target permitsTarget(String uri, String name) {
-    RedisClient client = RedisClient.create(uri);
-    RedisSemaphore semaphore =
-        RedisSemaphore.builder(client)
-            .name(name)
-            .limit(PERMITS)
-            .lease(Duration.ofSeconds(30))
-            .build();
+  private static Target permitsTarget(String uri, String name, int clients) {
+    RedisClient[] redisClients = new RedisClient[clients];
+    RedisSemaphore[] semaphores = new RedisSemaphore[clients];
+    for (int c = 0; c < clients; c++) {
+      redisClients[c] = RedisClient.create(uri);
+      semaphores[c] =
+          RedisSemaphore.builder(redisClients[c])
+              .name(name)
+              .limit(PERMITS)
+              .lease(Duration.ofSeconds(30))
+              .build();
+    }
     return new Target() {
       @Override
       public String label() {
@@ -227,9 +241,9 @@ public final class RedisLoad {
       }
 
       @Override
-      public long pair() throws Exception {
+      public long pair(int thread) throws Exception {
         long start = System.nanoTime();
-        Permit permit = semaphore.acquire();
+        Permit permit = semaphores[thread % clients].acquire();
         long took = System.nanoTime() - start;
         permit.close();
         return took;
@@ -237,19 +251,25 @@ public final class RedisLoad {
 
       @Override
       public void close() {
-        semaphore.close();
-        client.shutdown();
+        for (int c = 0; c < clients; c++) {
+          semaphores[c].close();
+          redisClients[c].shutdown();
+        }
       }
     };
   }
 
-  private static Target redissonTarget(String uri, String name) {
-    Config config = new Config();
-    config.useSingleServer().setAddress(uri).setConnectionPoolSize(64)
-        .setConnectionMinimumIdleSize(16);
-    RedissonClient client = Redisson.create(config);
-    RSemaphore semaphore = client.getSemaphore(name);
-    semaphore.trySetPermits(PERMITS);
+  private static Target redissonTarget(String uri, String name, int clients) {
+    RedissonClient[] redissonClients = new RedissonClient[clients];
+    RSemaphore[] semaphores = new RSemaphore[clients];
+    for (int c = 0; c < clients; c++) {
+      Config config = new Config();
+      config.useSingleServer().setAddress(uri).setConnectionPoolSize(64)
+          .setConnectionMinimumIdleSize(16);
+      redissonClients[c] = Redisson.create(config);
+      semaphores[c] = redissonClients[c].getSemaphore(name);
+    }
+    semaphores[0].trySetPermits(PERMITS);
     return new Target() {
       @Override
       public String label() {
@@ -257,7 +277,8 @@ public final class RedisLoad {
       }
 
       @Override
-      public long pair() throws Exception {
+      public long pair(int thread) throws Exception {
+        RSemaphore semaphore = semaphores[thread % clients];
         long start = System.nanoTime();
         semaphore.acquire();
         long took = System.nanoTime() - start;
@@ -267,7 +288,9 @@ public final class RedisLoad {
 
       @Override
       public void close() {
-        client.shutdown();
+        for (RedissonClient client : redissonClients) {
+          client.shutdown();
+        }
       }
     };
   }
