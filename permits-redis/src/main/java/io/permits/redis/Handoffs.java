@@ -49,6 +49,7 @@ final class Handoffs {
     private final CompletableFuture<List<Object>> reply;
     private final CompletableFuture<Void> sent = new CompletableFuture<>();
     private final AtomicBoolean claimed = new AtomicBoolean();
+    private final TicketWaiter waiter = new TicketWaiter();
     private volatile long readyNanos; // when its reply came in; 0 before
 
     Pending(String id, int permits, long sentNanos, CompletableFuture<List<Object>> reply) {
@@ -77,6 +78,14 @@ final class Handoffs {
      */
     long sentNanos() {
       return sentNanos;
+    }
+
+    /**
+     * Listens, from before its script is sent, for the message of a release that hands its ticket
+     * permits, should it queue: the request that claims it binds its thread to it.
+     */
+    TicketWaiter waiter() {
+      return waiter;
     }
 
     /** Its four values of the acquire script's reply (see acquire.lua). */

@@ -134,7 +134,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
     this.handoffs =
         new Handoffs(
-            id -> releaseId(id, link::release), // then the use the closed lease passed on
+            id -> {
+              waiters.remove(id); // its ticket, had it queued, is withdrawn or released
+              releaseId(id, link::release); // then the use the closed lease passed on
+            },
             WATCHDOG);
   }
 
@@ -471,9 +474,18 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       handoffs.giveBackReady(); // released before this request's script, which may need them
     }
     String id = handoff != null ? handoff.id() : newRequestId();
-    TicketWaiter waiter = new TicketWaiter(Thread.currentThread());
+    TicketWaiter waiter;
+    if (handoff != null) {
+      waiter = handoff.waiter(); // listened for since its script was sent
+      waiter.bind(Thread.currentThread());
+    } else {
+      waiter = new TicketWaiter(Thread.currentThread());
+    }
     boolean queued = false;
-    long queuedSent = 0; // when the last script that found the ticket queued was sent
+    // when the last script that found the ticket queued was sent: a grant of the ticket came
+    // after it; at first, a moment before any script that could queue it (a hand-over's was sent
+    // when the closing lease sent it)
+    long queuedSent = handoff != null ? handoff.sentNanos() : System.nanoTime();
     RedisLease lease = null;
     if (wait) {
       waiters.put(id, waiter);
@@ -531,9 +543,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         }
         if (Thread.interrupted()) {
           throw new InterruptedException();
-        }
-        if (handedOff) {
-          continue; // its ticket was queued before this request listened for its grant: ask again
         }
         long park = TimeUnit.MILLISECONDS.toNanos(TICKET_REFRESH_MILLIS);
         long nextExpiry = (Long) reply.get(1);
@@ -753,6 +762,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         new Handoffs.Pending(
             newRequestId(), lease.permits(), System.nanoTime(), new CompletableFuture<>());
     handoffs.add(grant);
+    waiters.put(grant.id(), grant.waiter()); // before its script: a grant of its ticket is heard
     grant
         .reply()
         .whenComplete(

@@ -1,6 +1,7 @@
 package io.permits.redis;
 
 import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A request of this JVM whose ticket waits in Redis's queue, as seen by the wake channel's
@@ -9,17 +10,29 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>The message is a delivery, not the only one: a waiter that misses it (a dropped pub/sub
  * connection) finds the grant when it asks again at its next refresh, as a request marked as
- * asking again. Invariant: the token, once set, is never changed; the waiting thread reads it
- * after every park and before every park, so a message that arrives while it is not parked is not
+ * asking again. A hand-over's grant (see {@link Handoffs}) is listened for from when its script is
+ * sent, before any thread claims it: the claiming thread binds itself later. Invariants: the
+ * token, once set, is never changed; {@link #granted} writes the token before it reads the
+ * thread, and {@link #bind} writes the thread before the caller reads the token, so a grant that
+ * comes while the thread binds is seen by one of the two; the waiting thread reads the token
+ * before every park and after every park, so a message that comes while it is not parked is not
  * lost.
  */
 final class TicketWaiter {
 
-  private final Thread thread;
+  private volatile @Nullable Thread thread;
   private volatile long token; // 0: no grant delivered (tokens start at 1)
+
+  /** A waiter whose thread binds later ({@link #bind}). */
+  TicketWaiter() {}
 
   TicketWaiter(Thread thread) {
     this.thread = thread;
+  }
+
+  /** The thread that will wait for the grant; it reads {@link #token} next. */
+  void bind(Thread waiting) {
+    thread = waiting;
   }
 
   /** Called by the wake channel's listener: the ticket is now a lease with this token. */
@@ -27,12 +40,15 @@ final class TicketWaiter {
     if (token > 0 && this.token == 0) {
       this.token = token;
     }
-    LockSupport.unpark(thread);
+    wake();
   }
 
   /** Wakes the waiting thread (the semaphore closed). */
   void wake() {
-    LockSupport.unpark(thread);
+    Thread waiting = thread;
+    if (waiting != null) {
+      LockSupport.unpark(waiting);
+    }
   }
 
   /** The token of the lease a release handed this request, or 0 if none was delivered. */

@@ -28,6 +28,18 @@ local function bulk(command, key, values)
   return reply
 end
 
+-- HMGET of any number of fields, in calls of at most 1,000; returns all the values, in order.
+local function hmget_all(key, fields)
+  local values = {}
+  for from = 1, #fields, 1000 do
+    local part = redis.call('HMGET', key, unpack(fields, from, math.min(#fields, from + 999)))
+    for i = 1, #part do
+      values[from + i - 1] = part[i]
+    end
+  end
+  return values
+end
+
 local lease, wait, client, who = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local n = tonumber(ARGV[5])
 local releases = 6 + 2 * n
@@ -39,14 +51,7 @@ end
 -- the releases: permits given back, with their records and holder entries
 local released = 0
 if #release_ids > 0 then
-  local records = {}
-  for from = 1, #release_ids, 1000 do
-    local last = math.min(#release_ids, from + 999)
-    local part = redis.call('HMGET', KEYS[3], unpack(release_ids, from, last))
-    for _, record in ipairs(part) do
-      table.insert(records, record)
-    end
-  end
+  local records = hmget_all(KEYS[3], release_ids)
   local held = {}
   for i = 1, #release_ids do
     if records[i] then
@@ -102,7 +107,7 @@ if queued and #release_ids > 0 then
   in_use = in_use + grant_heads(limit, in_use, now)
   queued = redis.call('ZCARD', KEYS[5]) > 0
 end
-local purged_holders, purged_tickets = false, false
+local purged_holders = false
 local granted_ids, granted_permits, new_holders, granted_at = {}, {}, {}, {}
 -- a number turns into text at each '..' or redis.call: once per script for those all grants share
 local record_tail = ' ' .. now .. ' ' .. who
@@ -139,25 +144,35 @@ local function decide(id, permits_text)
     in_use = in_use - purge_holders(now) -- expired leases matter only when permits are short
     purged_holders = true
   end
-  if queued and not purged_tickets then
-    purge_tickets(now)
-    purged_tickets = true
-  end
-  local head = queued and redis.call('ZRANGE', KEYS[5], 0, 0)[1] or nil
-  local first = (head == nil) or (head == id)
   -- earlier tickets whose requests fit first keep their place: a newcomer takes only what is
-  -- left after them
+  -- left after them. Tickets ahead past their deadline (their client vanished) are dropped here,
+  -- those at the head also by grant_heads, the rest by the state script.
   local ahead = 0
-  if not first then
-    local queue = redis.call('ZRANGE', KEYS[5], 0, -1)
-    for _, ticket in ipairs(queue) do
+  if queued then
+    local before = {}
+    for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
       if ticket == id then
         break
       end
-      local value = redis.call('HGET', KEYS[6], ticket)
-      if value then
-        local p = parse_ticket(value)
-        ahead = ahead + p
+      before[#before + 1] = ticket
+    end
+    if #before > 0 then
+      local values = hmget_all(KEYS[6], before)
+      local dead = {}
+      for i, ticket in ipairs(before) do
+        local p, deadline
+        if values[i] then
+          p, deadline = parse_ticket(values[i])
+        end
+        if not p or deadline < now then
+          dead[#dead + 1] = ticket
+        else
+          ahead = ahead + p
+        end
+      end
+      if #dead > 0 then
+        bulk('HDEL', KEYS[6], dead)
+        bulk('ZREM', KEYS[5], dead)
       end
     end
   end
