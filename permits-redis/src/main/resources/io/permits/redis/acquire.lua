@@ -50,6 +50,7 @@ end
 
 -- the releases: permits given back, with their records and holder entries
 local released = 0
+local not_held = {} -- ids that hold nothing: maybe tickets to withdraw
 if #release_ids > 0 then
   local records = hmget_all(KEYS[3], release_ids)
   local held = {}
@@ -57,6 +58,8 @@ if #release_ids > 0 then
     if records[i] then
       released = released + tonumber(string.match(records[i], '^(%d+)'))
       table.insert(held, release_ids[i])
+    else
+      table.insert(not_held, release_ids[i])
     end
   end
   if #held > 0 then
@@ -65,20 +68,23 @@ if #release_ids > 0 then
   end
 end
 local queued = redis.call('ZCARD', KEYS[5]) > 0
-if queued and #release_ids > 0 then
-  -- a grant given back unclaimed may have queued instead: withdraw it
-  bulk('HDEL', KEYS[6], release_ids)
-  bulk('ZREM', KEYS[5], release_ids)
+if queued and #not_held > 0 then
+  -- a grant given back unclaimed may have queued instead: withdraw it (an id that holds a lease
+  -- has no ticket: the grant dropped it)
+  bulk('HDEL', KEYS[6], not_held)
+  bulk('ZREM', KEYS[5], not_held)
 end
 if n == 0 then
-  local in_use = 0
-  if released > 0 then
-    in_use = redis.call('DECRBY', KEYS[4], released)
-  end
   -- the permits go to the waiters, if there are any; expired holders are purged by the
   -- acquire, which every waiter runs at least once a second
+  local handed = 0
   if queued then
-    grant_heads(tonumber(redis.call('GET', KEYS[1]) or '0'), released > 0 and in_use or nil, now_ms())
+    local counters = redis.call('MGET', KEYS[1], KEYS[4])
+    local in_use = tonumber(counters[2] or '0') - released
+    handed = grant_heads(tonumber(counters[1] or '0'), in_use, now_ms())
+  end
+  if handed ~= released then
+    redis.call('INCRBY', KEYS[4], handed - released)
   end
   return {2, released}
 end
@@ -104,8 +110,10 @@ end
 local now = now_ms()
 if queued and #release_ids > 0 then
   -- the permits released go to earlier waiters first, whatever becomes of the requests
-  in_use = in_use + grant_heads(limit, in_use, now)
-  queued = redis.call('ZCARD', KEYS[5]) > 0
+  local handed
+  handed, queued = grant_heads(limit, in_use, now)
+  in_use = in_use + handed
+  in_use_change = in_use_change + handed
 end
 local purged_holders = false
 local granted_ids, granted_permits, new_holders, granted_at = {}, {}, {}, {}
@@ -129,7 +137,8 @@ local function granted_meanwhile(id)
 end
 
 local function decide(id, permits_text)
-  if string.sub(permits_text, 1, 1) == 'r' then
+  local again = string.sub(permits_text, 1, 1) == 'r'
+  if again then
     permits_text = string.sub(permits_text, 2)
     local token, left = granted_meanwhile(id)
     if token then
@@ -162,7 +171,7 @@ local function decide(id, permits_text)
       for i, ticket in ipairs(before) do
         local p, deadline
         if values[i] then
-          p, deadline = parse_ticket(values[i])
+          p, deadline = ticket_size(values[i])
         end
         if not p or deadline < now then
           dead[#dead + 1] = ticket
@@ -195,7 +204,7 @@ local function decide(id, permits_text)
   end
   if wait > 0 then
     -- a refresh keeps the ticket's place and the time it was queued
-    local ticket = redis.call('HGET', KEYS[6], id)
+    local ticket = again and redis.call('HGET', KEYS[6], id) -- only a request asking again has one
     local record = ticket and select(4, parse_ticket(ticket)) or ''
     if not ticket then
       redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[8]), id)

@@ -5,7 +5,7 @@ local id = ARGV[1]
 redis.call('HDEL', KEYS[6], id)
 local removed = redis.call('ZREM', KEYS[5], id)
 local released = drop_holder(id)
-grant_heads(tonumber(redis.call('GET', KEYS[1]) or '0'), nil, now_ms())
+grant_heads_alone(tonumber(redis.call('GET', KEYS[1]) or '0'), now_ms())
 if removed > 0 or released > 0 then
   return 1
 end

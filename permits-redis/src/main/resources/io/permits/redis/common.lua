@@ -45,6 +45,13 @@ local function parse_ticket(value)
   return tonumber(permits), tonumber(deadline), client, record
 end
 
+-- A ticket's permits and deadline only: cheaper than parse_ticket where the rest is not needed
+-- (each string a pattern captures is a new Lua string, its every byte hashed).
+local function ticket_size(value)
+  local permits, deadline = string.match(value, '^(%d+) (%d+)')
+  return tonumber(permits), tonumber(deadline)
+end
+
 -- Drops tickets whose waiter stopped refreshing them (its client vanished).
 local function purge_tickets(now)
   local all = redis.call('HGETALL', KEYS[6])
@@ -72,12 +79,13 @@ end
 -- lapsed; the client renews the lease to its full length on taking it. A waiter that misses the
 -- message finds the grant when it next asks (a request marked as asking again, see acquire.lua).
 -- Tickets past their deadline met on the way are dropped. in_use: the permits held, if the
--- caller knows them (else read). Returns the permits handed out (already added to used).
+-- caller knows them (else read). Returns the permits handed out, which the caller adds to used
+-- (with its own change of it, in one write), and whether anyone may still be queued.
 local function grant_heads(limit, in_use, now)
   local free = limit - (in_use or used())
   local heads = redis.call('ZRANGE', KEYS[5], 0, 15)
   if #heads == 0 or free <= 0 then
-    return 0
+    return 0, #heads > 0
   end
   local values = redis.call('HMGET', KEYS[6], unpack(heads))
   local dropped, granted, permits_of, client_of, record_of, expiry_of = {}, {}, {}, {}, {}, {}
@@ -85,12 +93,13 @@ local function grant_heads(limit, in_use, now)
   for i, ticket in ipairs(heads) do
     local value = values[i]
     if value then
-      local permits, deadline, client, record = parse_ticket(value)
+      local permits, deadline = ticket_size(value)
       if deadline < now then
         table.insert(dropped, ticket)
       elseif permits > free then
         break
       else
+        local _, _, client, record = parse_ticket(value)
         free = free - permits
         handed = handed + permits
         table.insert(granted, ticket)
@@ -113,8 +122,9 @@ local function grant_heads(limit, in_use, now)
     redis.call('HDEL', KEYS[6], unpack(gone))
     redis.call('ZREM', KEYS[5], unpack(gone))
   end
+  local still_queued = #heads == 16 or #gone < #heads
   if #granted == 0 then
-    return 0
+    return 0, still_queued
   end
   local last = redis.call('INCRBY', KEYS[7], #granted)
   local records, holders = {}, {}
@@ -128,6 +138,13 @@ local function grant_heads(limit, in_use, now)
   end
   redis.call('HSET', KEYS[3], unpack(records))
   redis.call('ZADD', KEYS[2], unpack(holders))
-  redis.call('INCRBY', KEYS[4], handed)
-  return handed
+  return handed, still_queued
+end
+
+-- grant_heads for a script that changes nothing else: writes the permits it handed out to used.
+local function grant_heads_alone(limit, now)
+  local handed = grant_heads(limit, nil, now)
+  if handed > 0 then
+    redis.call('INCRBY', KEYS[4], handed)
+  end
 end

@@ -12,7 +12,7 @@ if recorded == false or mode == 'change' then
   if redis.call('EXISTS', KEYS[4]) == 0 then
     redis.call('SET', KEYS[4], 0)
   end
-  grant_heads(limit, nil, now_ms())
+  grant_heads_alone(limit, now_ms())
   return {limit, 1, version}
 end
 recorded = tonumber(recorded)
