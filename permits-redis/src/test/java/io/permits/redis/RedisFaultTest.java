@@ -72,6 +72,36 @@ class RedisFaultTest {
   }
 
   @Test
+  void aWaiterKilledBeforeAReleaseHandsItThePermitGivesItBackByItsTicketsDeadline()
+      throws Exception {
+    // 30 s leases everywhere: the permit must come back at the dead waiter's ticket deadline
+    // (at most 5 s after its last refresh), not after a lease
+    try (RedisSemaphore semaphore = semaphore("dead-waiter", 1, Duration.ofSeconds(30));
+        ForkedJvm waiter =
+            ForkedJvm.start(RedisHoldMain.class, server.uri(), "dead-waiter", "1", "30000")) {
+      Lease held = semaphore.acquire();
+      Await.waiting(semaphore, 1); // the other JVM's ticket is queued
+      long waiterPid = waiter.process().pid();
+      waiter.kill();
+
+      long released = System.nanoTime();
+      held.close(); // hands the permit to the dead waiter's ticket, still within its deadline
+      assertThat(semaphore.holders())
+          .singleElement()
+          .satisfies(h -> assertThat(h.process().pid()).isEqualTo(waiterPid));
+      Optional<Permit> taken = semaphore.tryAcquire(Duration.ofSeconds(20));
+      long latency = System.nanoTime() - released;
+
+      assertThat(taken).isPresent();
+      assertThat(((Lease) taken.get()).token()).isGreaterThan(held.token() + 1);
+      taken.get().close();
+      System.out.printf(
+          "permit handed to a killed waiter's ticket: back %.0f ms after the release%n",
+          latency / 1e6);
+    }
+  }
+
+  @Test
   void aHolderStoppedPastItsLeaseSeesItLostAndALaterTokenWins() throws Exception {
     long leaseMillis = 1_000;
     FencedResource resource = new FencedResource();
