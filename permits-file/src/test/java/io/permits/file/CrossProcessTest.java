@@ -147,10 +147,33 @@ class CrossProcessTest {
   private static void stopOutsideItsMutex(long pid) throws Exception {
     while (true) {
       signal("STOP", pid);
+      // kill(1) returns once the signal is sent: a thread still running may yet take the mutex,
+      // so the locks are read only when every thread has stopped (this test once timed out on a
+      // loaded machine, 2026-12-03; this race is one way it could, not a proven cause)
+      Await.until(() -> allThreadsStopped(pid), () -> "process " + pid + " to stop");
       if (!holdsMutex(pid)) {
         return;
       }
       signal("CONT", pid);
+    }
+  }
+
+  /** Whether every thread of the process is stopped (state T in /proc/PID/task/TID/stat). */
+  private static boolean allThreadsStopped(long pid) {
+    try (var tasks = java.nio.file.Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      return tasks.allMatch(
+          task -> {
+            try {
+              String stat = java.nio.file.Files.readString(task.resolve("stat"));
+              // "TID (comm) STATE ...": the comm may hold spaces or parentheses
+              String state = stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+              return state.equals("T") || state.equals("t");
+            } catch (java.io.IOException gone) {
+              return true; // a thread that ended is not running
+            }
+          });
+    } catch (java.io.IOException gone) {
+      return true;
     }
   }
 
