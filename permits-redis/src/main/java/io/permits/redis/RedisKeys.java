@@ -42,7 +42,7 @@ final class RedisKeys {
     return bytes;
   }
 
-  /** The channel on which the scripts tell one client that its queued request may fit now. */
+  /** The channel on which the scripts tell one client that a queued request of its was granted. */
   String wakeChannel(String clientId) {
     return wakePrefix + clientId;
   }
