@@ -106,6 +106,7 @@ final class Handoffs {
   private final Queue<Pending> pending = new ConcurrentLinkedQueue<>();
   private final AtomicInteger unclaimed = new AtomicInteger();
   private final AtomicBoolean armed = new AtomicBoolean();
+  private final AtomicInteger givingBack = new AtomicInteger(); // claimed, release not yet sent
   private final Owner owner;
   private final ScheduledExecutorService timer;
 
@@ -225,10 +226,27 @@ final class Handoffs {
   }
 
   private void giveBack(Pending grant) {
-    if (grant.claimed.compareAndSet(false, true)) {
-      pending.remove(grant);
-      unclaimed.decrementAndGet();
-      giveBackClaimed(grant);
+    givingBack.incrementAndGet(); // before the claim: see awaitGiveBacks
+    try {
+      if (grant.claimed.compareAndSet(false, true)) {
+        pending.remove(grant);
+        unclaimed.decrementAndGet();
+        giveBackClaimed(grant);
+      }
+    } finally {
+      givingBack.decrementAndGet();
+    }
+  }
+
+  /**
+   * Waits until no give-back that claimed its grant is still to send its release (the timer's,
+   * racing {@link #giveBackAll}: a count sent next then follows it). A give-back whose grant's
+   * script is not yet written sends later, after that script; {@link GrantBatches#awaitSettled}
+   * covers those.
+   */
+  void awaitGiveBacks() {
+    while (givingBack.get() > 0) {
+      Thread.yield(); // a few microseconds: the other thread is sending a script
     }
   }
 

@@ -902,6 +902,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       } else {
         sendReleases(carried); // pipelined before this script
         carried = List.of();
+        if (script == RedisScripts.STATE) {
+          // a count follows every release taken before it, by this drain or by a timer's
+          deferred.awaitFlushes();
+          handoffs.awaitGiveBacks();
+        }
         reply = script.run(redis, keys, args);
       }
       List<String> ended = carried;
