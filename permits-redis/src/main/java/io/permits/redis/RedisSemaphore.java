@@ -493,6 +493,17 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     try {
       while (true) {
         if (waiter.token() > 0) { // a release handed the ticket its permits
+          if (handoff != null) {
+            // its ticket was granted before its reply was awaited: the grant is this request's,
+            // not one to give back (the finally below would release it)
+            handoff = null;
+            queued = true;
+            link.release(); // the use the closed lease passed to it
+          }
+          if (closed.get()) { // the finally releases the handed lease
+            throw new SemaphoreClosedException(
+                "acquire on semaphore '" + name + "', which is closed");
+          }
           lease = handedByRelease(id, gatePermit, waiter.token(), queuedSent);
           return lease;
         }
@@ -616,12 +627,13 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * A lease a release handed the request's queued ticket, its token delivered on the wake channel.
    * In Redis it expires when the ticket would have (at least {@link #TICKET_TTL_MILLIS} after the
    * last script that found the ticket queued ran, which was after {@code queuedSent}); so by this
-   * JVM's clock it runs from {@code queuedSent} for that long, or for the lease if shorter. Its
-   * renewal, due at once, gives it the full length.
+   * JVM's clock it runs from {@code queuedSent} for that long, even when the lease is shorter (a
+   * lease of 50 ms would otherwise arrive already lost after a wait of a second). Its renewal,
+   * due at once, gives it the lease's length.
    */
   private RedisLease handedByRelease(String id, Permit gatePermit, long token, long queuedSent) {
-    long length = Math.min(leaseMillis, TICKET_TTL_MILLIS);
-    return held(id, gatePermit, token, queuedSent + TimeUnit.MILLISECONDS.toNanos(length), true);
+    long deadline = queuedSent + TimeUnit.MILLISECONDS.toNanos(TICKET_TTL_MILLIS);
+    return held(id, gatePermit, token, deadline, true);
   }
 
   private RedisLease held(

@@ -122,7 +122,8 @@ local record_tail = ' ' .. now .. ' ' .. who
 local expiry = tostring(now + lease)
 
 -- A request asking again whose ticket a release turned into a lease: that lease's token and the
--- ms it has left, or nil.
+-- ms it has left, or nil. A lease that expired unclaimed is dropped here (else granting the
+-- request again would count its permits twice in used).
 local function granted_meanwhile(id)
   local record = redis.call('HGET', KEYS[3], id)
   if not record then
@@ -130,10 +131,12 @@ local function granted_meanwhile(id)
   end
   local token = string.match(record, '^%d+ (%d+)')
   local expires = redis.call('ZSCORE', KEYS[2], id)
-  if not token or not expires then
-    return nil
+  if token and expires and tonumber(expires) > now then
+    return tonumber(token), tonumber(expires) - now
   end
-  return tonumber(token), math.max(0, tonumber(expires) - now)
+  local freed = drop_holder(id)
+  in_use = in_use - freed
+  return nil
 end
 
 local function decide(id, permits_text)

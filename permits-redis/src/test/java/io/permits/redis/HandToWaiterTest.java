@@ -7,12 +7,18 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.permits.Lease;
+import io.permits.LocalSemaphore;
+import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.tck.Await;
 import io.permits.tck.Forked;
 import io.permits.tck.RedisServer;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,6 +110,64 @@ class HandToWaiterTest {
         assertThat(next.token()).isGreaterThan(first.token() + 1); // the ghost's grant drew one
       }
     }
+  }
+
+  /**
+   * A hand-over (a closed lease's script that asks for its permits again for a waiting thread)
+   * queues behind another client's lease; that client's release hands the ticket the permit,
+   * and the message is in before the waiting thread claims the hand-over. The request must
+   * return that lease and keep it: it once took it and then, treating the hand-over as unclaimed,
+   * released it (found by review, 2026-12-03). The internals are driven by reflection to set up
+   * that order without timing.
+   */
+  @Test
+  void aClaimedHandOverWhoseTicketWasGrantedByMessageKeepsTheLease() throws Exception {
+    try (RedisSemaphore semaphore = semaphore("claimed")) {
+      RedisKeys keys = new RedisKeys("claimed");
+      assertThat(ghostAcquire("claimed", "ghost:1", false).get(0)).isEqualTo(1L); // the ghost holds
+      long began = System.nanoTime() - 1_000; // the request began before the hand-over was made
+      Handoffs handoffs = field(semaphore, "handoffs");
+      GrantBatches batches = field(semaphore, "batches");
+      Map<String, TicketWaiter> waiters = field(semaphore, "waiters");
+      RedisLink link = field(semaphore, "link");
+      LocalSemaphore gate = field(semaphore, "gate");
+      // what handOff does for a closing lease, without the lease
+      Handoffs.Pending pending =
+          new Handoffs.Pending("claimed-test:1", 1, System.nanoTime(), new CompletableFuture<>());
+      assertThat(handoffs.reserve(1)).isTrue();
+      handoffs.add(pending);
+      waiters.put(pending.id(), pending.waiter());
+      link.retain(); // the use a closed lease passes on
+      batches.submit(pending, "no-such-lease");
+      assertThat(pending.reply().get().get(0)).isEqualTo(0L); // queued behind the ghost
+      // the ghost releases: its script hands the ticket the permit and publishes the token
+      RedisScripts.ACQUIRE.run(redis, keys, "30000", "0", "ghost", "1 h c", "0", "ghost:1").get();
+      Await.until(() -> pending.waiter().token() > 0, () -> "the grant's message");
+      Permit gatePermit = gate.acquire(1);
+
+      Method remote =
+          RedisSemaphore.class.getDeclaredMethod(
+              "remote", Permit.class, boolean.class, boolean.class, long.class, long.class);
+      remote.setAccessible(true);
+      Lease lease = (Lease) remote.invoke(semaphore, gatePermit, true, false, 0L, began);
+
+      assertThat(lease.isHeld()).isTrue();
+      assertThat(lease.token()).isEqualTo(pending.waiter().token());
+      // counts run after anything this semaphore sent: a release of the claimed grant would show
+      assertThat(semaphore.holders())
+          .extracting(PermitHolder::thread)
+          .containsExactly("claimed-test:1");
+      assertThat(semaphore.available()).isZero();
+      lease.close();
+      assertThat(semaphore.available()).isEqualTo(1);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T field(Object owner, String name) throws Exception {
+    Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return (T) field.get(owner);
   }
 
   @Test
