@@ -129,7 +129,7 @@ local function granted_meanwhile(id)
   if not record then
     return nil
   end
-  local token = string.match(record, '^%d+ (%d+)')
+  local token = string.match(record, '^%d+ t(%d+)')
   local expires = redis.call('ZSCORE', KEYS[2], id)
   if token and expires and tonumber(expires) > now then
     return tonumber(token), tonumber(expires) - now
@@ -243,7 +243,7 @@ if #granted_at > 0 then
     local token = last - #granted_at + k
     results[at] = token
     new_records[2 * k - 1] = granted_ids[k]
-    new_records[2 * k] = granted_permits[k] .. ' ' .. token .. record_tail
+    new_records[2 * k] = granted_permits[k] .. record_tail
   end
   bulk('HSET', KEYS[3], new_records)
   bulk('ZADD', KEYS[2], new_holders)

@@ -1,7 +1,8 @@
 -- Shared by every script (prepended when the scripts are loaded).
 -- KEYS[1] limit, KEYS[2] holders (zset id -> expiry ms), KEYS[3] records (hash id -> "permits
--- token grant-time-ms pid host command": what a lease holds, its fencing token, when it was
--- granted and who holds it), KEYS[4] used (string),
+-- grant-time-ms pid host command": what a lease holds, when it was granted and who holds it; a
+-- lease a release handed to a waiting ticket has "permits tTOKEN grant-time-ms ...", its token for
+-- a waiter that asks again), KEYS[4] used (string),
 -- KEYS[5] queue (zset ticket -> sequence), KEYS[6] tickets (hash ticket -> "permits deadline
 -- client since pid host command"), KEYS[7] fence (never deleted), KEYS[8] sequence, KEYS[9] the prefix of the clients'
 -- wake channels, KEYS[10] limit-version (incremented at each change of the limit, so that a
@@ -131,7 +132,7 @@ local function grant_heads(limit, in_use, now)
   for k, ticket in ipairs(granted) do
     local token = last - #granted + k
     table.insert(records, ticket)
-    table.insert(records, permits_of[ticket] .. ' ' .. token .. ' ' .. now .. ' ' .. record_of[ticket])
+    table.insert(records, permits_of[ticket] .. ' t' .. token .. ' ' .. now .. ' ' .. record_of[ticket])
     table.insert(holders, expiry_of[ticket])
     table.insert(holders, ticket)
     redis.call('PUBLISH', KEYS[9] .. client_of[ticket], ticket .. ' ' .. token)

@@ -9,7 +9,8 @@ for i = 1, #h, 2 do
   table.insert(holders, h[i])
   table.insert(holders, tonumber(h[i + 1]) - now)
   local record = redis.call('HGET', KEYS[3], h[i]) or '0'
-  local permits, who = string.match(record, '^(%d+) %d+ (.*)$') -- who: "grant-ms pid host command"
+  -- who: "grant-ms pid host command" (a handed lease's record has its token first: "tTOKEN")
+  local permits, who = string.match(record, '^(%d+) t%d+ (.*)$')
   if not permits then
     permits, who = string.match(record, '^(%d+) ?(.*)$')
   end
