@@ -500,9 +500,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
             queued = true;
             link.release(); // the use the closed lease passed to it
           }
-          if (closed.get()) { // the finally releases the handed lease
-            throw new SemaphoreClosedException(
-                "acquire on semaphore '" + name + "', which is closed");
+          if (closed.get()) {
+            throw closedWhileWaiting(); // the finally releases the handed lease
           }
           lease = handedByRelease(id, gatePermit, waiter.token(), queuedSent);
           return lease;
@@ -549,8 +548,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           continue; // handed its permits while the reply was on its way
         }
         if (closed.get()) {
-          throw new SemaphoreClosedException(
-              "acquire on semaphore '" + name + "', which is closed");
+          throw closedWhileWaiting();
         }
         if (Thread.interrupted()) {
           throw new InterruptedException();
@@ -585,6 +583,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         handoffs.giveBackClaimed(handoff);
       }
     }
+  }
+
+  private SemaphoreClosedException closedWhileWaiting() {
+    return new SemaphoreClosedException("acquire on semaphore '" + name + "', which is closed");
   }
 
   /**
