@@ -89,14 +89,15 @@ local function grant_heads(limit, in_use, now)
     return 0, #heads > 0
   end
   local values = redis.call('HMGET', KEYS[6], unpack(heads))
-  local dropped, granted, permits_of, client_of, record_of, expiry_of = {}, {}, {}, {}, {}, {}
+  -- gone: the tickets leaving the queue, dropped (lapsed) or granted
+  local gone, granted, permits_of, client_of, record_of, expiry_of = {}, {}, {}, {}, {}, {}
   local handed = 0
   for i, ticket in ipairs(heads) do
     local value = values[i]
     if value then
       local permits, deadline = ticket_size(value)
       if deadline < now then
-        table.insert(dropped, ticket)
+        table.insert(gone, ticket)
       elseif permits > free then
         break
       else
@@ -104,20 +105,14 @@ local function grant_heads(limit, in_use, now)
         free = free - permits
         handed = handed + permits
         table.insert(granted, ticket)
+        table.insert(gone, ticket)
         permits_of[ticket], client_of[ticket], expiry_of[ticket] = permits, client, deadline
         -- the record keeps who asked; "since" becomes the grant's time
         record_of[ticket] = string.match(record, '^%d+ (.*)$') or ''
       end
     else
-      table.insert(dropped, ticket)
+      table.insert(gone, ticket)
     end
-  end
-  local gone = {}
-  for _, ticket in ipairs(dropped) do
-    table.insert(gone, ticket)
-  end
-  for _, ticket in ipairs(granted) do
-    table.insert(gone, ticket)
   end
   if #gone > 0 then
     redis.call('HDEL', KEYS[6], unpack(gone))
