@@ -568,7 +568,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         LockSupport.parkNanos(this, park);
       }
     } finally {
-      waiters.remove(id);
+      waiters.remove(id, waiter);
       if (lease == null) {
         if (queued) {
           try {
@@ -767,14 +767,15 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /**
    * A request of this JVM waits at the gate for permits: one script releases the lease and asks
-   * for its permits again under a new id, for that request to claim (see {@link Handoffs}). The
+   * for its permits again under the same id, for that request to claim (see {@link Handoffs}). The
    * lease's use of the connections passes to the pending grant. Returns false if the script could
    * not be sent.
    */
   private boolean handOff(RedisLease lease, Permit gatePermit) {
+    // the same id: while nobody is queued, the script hands the lease over in place
     Handoffs.Pending grant =
         new Handoffs.Pending(
-            newRequestId(), lease.permits(), System.nanoTime(), new CompletableFuture<>());
+            lease.id(), lease.permits(), lease.token(), System.nanoTime(), new CompletableFuture<>());
     handoffs.add(grant);
     waiters.put(grant.id(), grant.waiter()); // before its script: a grant of its ticket is heard
     grant

@@ -22,12 +22,20 @@ final class TicketWaiter {
 
   private volatile @Nullable Thread thread;
   private volatile long token; // 0: no grant delivered (tokens start at 1)
+  private final long staleUpTo;
 
-  /** A waiter whose thread binds later ({@link #bind}). */
-  TicketWaiter() {}
+  /**
+   * A waiter whose thread binds later ({@link #bind}), for an id that a lease with token {@code
+   * staleUpTo} held before (a hand-over reuses the closed lease's id): a message with a token no
+   * higher is about an earlier grant of that id, delivered late, and is ignored.
+   */
+  TicketWaiter(long staleUpTo) {
+    this.staleUpTo = staleUpTo;
+  }
 
   TicketWaiter(Thread thread) {
     this.thread = thread;
+    this.staleUpTo = 0;
   }
 
   /** The thread that will wait for the grant; it reads {@link #token} next. */
@@ -37,10 +45,12 @@ final class TicketWaiter {
 
   /** Called by the wake channel's listener: the ticket is now a lease with this token. */
   void granted(long token) {
-    if (token > 0 && this.token == 0) {
+    if (token == 0) {
+      wake(); // a hint
+    } else if (token > staleUpTo && this.token == 0) {
       this.token = token;
+      wake();
     }
-    wake();
   }
 
   /** Wakes the waiting thread (the semaphore closed). */

@@ -133,7 +133,7 @@ class HandToWaiterTest {
       LocalSemaphore gate = field(semaphore, "gate");
       // what handOff does for a closing lease, without the lease
       Handoffs.Pending pending =
-          new Handoffs.Pending("claimed-test:1", 1, System.nanoTime(), new CompletableFuture<>());
+          new Handoffs.Pending("claimed-test:1", 1, 0, System.nanoTime(), new CompletableFuture<>());
       assertThat(handoffs.reserve(1)).isTrue();
       handoffs.add(pending);
       waiters.put(pending.id(), pending.waiter());
