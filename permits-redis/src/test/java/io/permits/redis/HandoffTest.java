@@ -2,6 +2,7 @@ package io.permits.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lettuce.core.RedisClient;
 import io.permits.Lease;
 import io.permits.tck.Await;
 import io.permits.tck.Forked;
@@ -100,6 +101,34 @@ class HandoffTest {
       assertThat(second.token()).isGreaterThan(first.token());
       second.close();
       assertThat(here.available()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aHandOverAfterAnotherClientShrankTheLimitQueuesInsteadOfPassingInPlace() throws Exception {
+    try (RedisSemaphore here = semaphore("shrunk", 2)) {
+      Lease a = here.acquire();
+      Lease b = here.acquire();
+      Forked<Lease> waiter = Forked.start("waiter", here::acquire);
+      Await.waiting(here, 1); // at this JVM's gate, whose limit is still 2
+      try (RedisSemaphore elsewhere = semaphore("shrunk", 2)) {
+        elsewhere.setLimit(1); // 2 held: a hand-over in place would keep 2 holders
+      }
+
+      a.close(); // handed to the waiter, which must now queue behind the shrunk limit
+      try (RedisClient client = RedisClient.create(server.uri())) {
+        Await.until(
+            () -> RedisSemaphore.status(client, "shrunk").waiters().size() == 1,
+            () -> "the waiter's ticket was never queued: " + Await.describe(here));
+      }
+      assertThat(waiter.isDone()).isFalse();
+      assertThat(here.holders()).extracting(h -> h.thread()).containsExactly(((RedisLease) b).id());
+      b.close();
+      Lease granted = waiter.join();
+
+      assertThat(granted.token()).isGreaterThan(b.token());
+      assertThat(here.holders()).hasSize(1);
+      granted.close();
     }
   }
 
