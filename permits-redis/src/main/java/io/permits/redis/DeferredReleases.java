@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Releases of closed leases that ride on this semaphore's next script instead of costing one of
@@ -21,8 +22,10 @@ import java.util.function.Consumer;
  * waiting is never delayed; one that arrives during the delay waits at most that long, as the
  * flush's release wakes it. Order is kept: every script this semaphore sends first takes what is
  * deferred ({@link #drain}), so Redis runs the releases before anything sent after {@code
- * close()} returned. Invariants: each id is drained exactly once (queue poll), by a script or by
- * the flush; the flush is armed whenever the queue may be non-empty ({@code armed} is cleared
+ * close()} returned. A request of the same size may take a deferred release for itself ({@link
+ * #takeOfSize}): it asks under the closed lease's id, and the script hands the lease over in
+ * place. Invariants: each id is drained or taken exactly once (queue poll or remove), by a script
+ * or by the flush; the flush is armed whenever the queue may be non-empty ({@code armed} is cleared
  * before the queue is looked at, and set again when an entry is young enough to wait); {@code
  * flushing} counts flushes between taking ids and sending them, and is raised before the taking,
  * so a count that drained first and then sees it at zero is sent after every release taken
@@ -33,7 +36,8 @@ final class DeferredReleases {
   /** The longest a release waits for a script to carry it. */
   static final long DELAY_MILLIS = 1;
 
-  private record Entry(String id, long addedNanos) {}
+  /** A deferred release: the closed lease's id, permits and token, and when it was closed. */
+  record Entry(String id, int permits, long token, long addedNanos) {}
 
   private final Queue<Entry> queue = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean armed = new AtomicBoolean();
@@ -50,10 +54,27 @@ final class DeferredReleases {
     this.send = send;
   }
 
-  /** Defers the release of a lease id. */
-  void add(String id) {
-    queue.add(new Entry(id, System.nanoTime()));
+  /** Defers the release of a closed lease. */
+  void add(String id, int permits, long token) {
+    queue.add(new Entry(id, permits, token, System.nanoTime()));
     arm(DELAY_MILLIS);
+  }
+
+  /**
+   * Takes a deferred release of a lease of {@code permits} permits, for a request about to be
+   * sent that reuses its id (the script then hands the lease over in place, see acquire.lua), or
+   * returns null. The caller sends its release, first in that script.
+   */
+  @Nullable Entry takeOfSize(int permits) {
+    if (queue.isEmpty()) {
+      return null;
+    }
+    for (Entry entry : queue) {
+      if (entry.permits() == permits && queue.remove(entry)) {
+        return entry;
+      }
+    }
+    return null;
   }
 
   /** Takes every deferred id, for the script about to be sent; empty if none. */

@@ -470,16 +470,22 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       Permit gatePermit, boolean wait, boolean timed, long deadline, long began)
       throws InterruptedException {
     Handoffs.Pending handoff = handoffs.claim(gatePermit.permits(), began);
+    // else a lease of its size closed and waiting for a script to release it: the request asks
+    // under its id, its release first in the same script, which hands the lease over in place
+    DeferredReleases.Entry reused = null;
     if (handoff == null) {
       handoffs.giveBackReady(); // released before this request's script, which may need them
+      reused = deferred.takeOfSize(gatePermit.permits());
     }
-    String id = handoff != null ? handoff.id() : newRequestId();
+    String id =
+        handoff != null ? handoff.id() : reused != null ? reused.id() : newRequestId();
+    @org.jspecify.annotations.Nullable String releaseFirst = reused != null ? reused.id() : null;
     TicketWaiter waiter;
     if (handoff != null) {
       waiter = handoff.waiter(); // listened for since its script was sent
       waiter.bind(Thread.currentThread());
     } else {
-      waiter = new TicketWaiter(Thread.currentThread());
+      waiter = new TicketWaiter(Thread.currentThread(), reused != null ? reused.token() : 0);
     }
     boolean queued = false;
     // when the last script that found the ticket queued was sent: a grant of the ticket came
@@ -520,8 +526,14 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           }
         } else {
           sent = System.nanoTime();
+          String first = releaseFirst;
+          releaseFirst = null; // the script's to send, or to release if it cannot
           // a ticket queued before may have been handed its permits since: ask for that grant
-          reply = call(RedisScripts.ACQUIRE, requestArgs(id, gatePermit.permits(), wait, queued));
+          reply =
+              callCarrying(
+                  RedisScripts.ACQUIRE,
+                  first,
+                  requestArgs(id, gatePermit.permits(), wait, queued));
         }
         long code = (Long) reply.get(0);
         if (code == 1) {
@@ -568,6 +580,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         LockSupport.parkNanos(this, park);
       }
     } finally {
+      if (releaseFirst != null) { // taken, but no script was sent: released by itself
+        sendReleases(List.of(releaseFirst));
+      }
       waiters.remove(id, waiter);
       if (lease == null) {
         if (queued) {
@@ -673,7 +688,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       handoffs.unreserve();
     }
     if (!closed.get() && !lease.othersQueuedAtGrant()) {
-      deferred.add(lease.id()); // carries the lease's use until a script has released it
+      // carries the lease's use until a script has released it
+      deferred.add(lease.id(), lease.permits(), lease.token());
       return false;
     }
     releaseId(lease.id(), link::release); // then the lease's use
@@ -908,8 +924,31 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /** Runs a script and waits for its reply, not interruptibly (a reply is never dropped). */
   private List<Object> call(RedisScripts script, String... args) {
-    RedisAsyncCommands<byte[], byte[]> redis = link.retain();
+    return callCarrying(script, null, args);
+  }
+
+  /**
+   * Runs a script and waits for its reply; an acquire script carries the deferred releases,
+   * {@code releaseFirst} (a deferred release taken by its request) first of them.
+   */
+  private List<Object> callCarrying(
+      RedisScripts script, @org.jspecify.annotations.Nullable String releaseFirst, String[] args) {
+    RedisAsyncCommands<byte[], byte[]> redis;
+    try {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
+      if (releaseFirst != null) {
+        sendReleases(List.of(releaseFirst)); // ends its use; tried again later
+      }
+      throw unreachable;
+    }
     List<String> carried = deferred.drain();
+    if (releaseFirst != null) {
+      List<String> all = new java.util.ArrayList<>(carried.size() + 1);
+      all.add(releaseFirst);
+      all.addAll(carried);
+      carried = all;
+    }
     try {
       CompletableFuture<List<Object>> reply;
       if (script == RedisScripts.ACQUIRE) {

@@ -33,9 +33,10 @@ final class TicketWaiter {
     this.staleUpTo = staleUpTo;
   }
 
-  TicketWaiter(Thread thread) {
+  /** A waiter for a request of {@code thread}; {@code staleUpTo} as for the other constructor. */
+  TicketWaiter(Thread thread, long staleUpTo) {
     this.thread = thread;
-    this.staleUpTo = 0;
+    this.staleUpTo = staleUpTo;
   }
 
   /** The thread that will wait for the grant; it reads {@link #token} next. */
