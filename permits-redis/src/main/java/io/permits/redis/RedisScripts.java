@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * loads it again.
  */
 enum RedisScripts {
-  ACQUIRE("acquire.lua"),
+  ACQUIRE("acquire.lua", "in_place.lua"),
   RENEW("renew.lua"),
   CANCEL("cancel.lua"),
   LIMIT("limit.lua"),
@@ -29,8 +29,17 @@ enum RedisScripts {
   private final String source;
   private final String sha;
 
-  RedisScripts(String file) {
-    this.source = read("common.lua") + "\n" + read(file);
+  /**
+   * @param file the operation's script, after common.lua's helpers
+   * @param first a part that runs before the helpers are defined, if any (a fast path, which
+   *     then does not pay for them)
+   */
+  RedisScripts(String file, String... first) {
+    StringBuilder text = new StringBuilder();
+    for (String part : first) {
+      text.append(read(part)).append('\n');
+    }
+    this.source = text.append(read("common.lua")).append('\n').append(read(file)).toString();
     this.sha = sha1(source);
   }
 

@@ -18,7 +18,7 @@
 -- INCRBY each for the fence and the permits in use): a hand-over of two leases costs 9 calls, not
 -- 19. The grants' fencing tokens are the fence's last values, in the order of the requests.
 -- A request may name the lease it releases (a hand-over within one client): while nobody is
--- queued, such leases are handed over in place (hand_over_in_place, below).
+-- queued, in_place.lua, which runs first, hands such leases over in place.
 
 -- Runs command(key, values...) in calls of at most 1,000 values (Lua's unpack has a limit);
 -- returns the last call's reply. Pairs stay together: 1,000 is even.
@@ -48,57 +48,6 @@ local releases = 6 + 2 * n
 local release_ids = {}
 for i = releases, #ARGV do
   table.insert(release_ids, ARGV[i])
-end
-
--- Hands over within one client (the requests of a hand-over batch, see Handoffs): each request r
--- names the lease it releases (same id, same permits). While nobody is queued and the limit still
--- covers the permits in use, every such lease stays counted in used and only draws a new token, a
--- new expiry and a new record (its grant time): 7 calls, where releasing and granting under new
--- ids cost 10 and the general path's Lua. A lease no longer held (expired and purged: its permits
--- may be someone else's now) or of other permits sends the whole script down the general path,
--- which releases the ids and decides the requests as any others.
-local function hand_over_in_place()
-  for r = 1, n do
-    if ARGV[4 + 2 * r] ~= release_ids[r] then
-      return nil
-    end
-  end
-  if redis.call('ZCARD', KEYS[5]) > 0 then
-    return nil
-  end
-  local counters = redis.call('MGET', KEYS[1], KEYS[4])
-  if not counters[1] or tonumber(counters[1]) < tonumber(counters[2] or '0') then
-    return nil -- no limit recorded, or it shrank below the permits in use
-  end
-  local records = redis.call('HMGET', KEYS[3], unpack(release_ids))
-  for r = 1, n do
-    if not records[r] or string.match(records[r], '^%d+') ~= ARGV[5 + 2 * r] then
-      return nil
-    end
-  end
-  local now = now_ms()
-  local record_tail = ' ' .. now .. ' ' .. who
-  local expiry = now + lease
-  local last = redis.call('INCRBY', KEYS[7], n)
-  local results, new_records, new_holders = {}, {}, {}
-  for r = 1, n do
-    new_records[2 * r - 1] = release_ids[r]
-    new_records[2 * r] = ARGV[5 + 2 * r] .. record_tail
-    new_holders[2 * r - 1] = expiry
-    new_holders[2 * r] = release_ids[r]
-    results[4 * r - 3], results[4 * r - 2], results[4 * r - 1], results[4 * r] =
-      1, last - n + r, lease, 0
-  end
-  redis.call('HSET', KEYS[3], unpack(new_records))
-  redis.call('ZADD', KEYS[2], unpack(new_holders))
-  return results
-end
-
-if n > 0 and #release_ids == n and n <= 400 then
-  local results = hand_over_in_place()
-  if results then
-    return results
-  end
 end
 
 -- the releases: permits given back, with their records and holder entries

@@ -133,6 +133,33 @@ class HandoffTest {
   }
 
   @Test
+  void aHandOverOfALeaseRedisAlreadyPurgedGrantsTheWaiterOnceAndCountsItOnce() throws Exception {
+    try (RedisSemaphore semaphore = semaphore("purged", 1);
+        RedisClient client = RedisClient.create(server.uri());
+        var connection = client.connect()) {
+      Lease lease = semaphore.acquire();
+      Forked<Lease> waiter = Forked.start("waiter", semaphore::acquire);
+      Await.waiting(semaphore, 1);
+      // what the purge of an expired lease does (a holder paused past its lease, say)
+      String id = ((RedisLease) lease).id();
+      connection.sync().zrem("{permits:purged}:holders", id);
+      connection.sync().hdel("{permits:purged}:records", id);
+      connection.sync().decrby("{permits:purged}:used", 1);
+
+      lease.close(); // the in-place hand-over finds no record to replace: the general path
+      Lease granted = waiter.join();
+
+      assertThat(granted.token()).isGreaterThan(lease.token());
+      assertThat(semaphore.holders()).hasSize(1);
+      assertThat(connection.sync().get("{permits:purged}:used")).isEqualTo("1");
+      assertThat(semaphore.available()).isZero();
+      granted.close();
+      assertThat(semaphore.available()).isEqualTo(1);
+      assertThat(semaphore.holders()).isEmpty();
+    }
+  }
+
+  @Test
   void manyThreadsPassingFewPermitsNeverExceedTheLimitAndLoseNone() throws Exception {
     int limit = 3;
     int threads = 12;
