@@ -28,6 +28,7 @@ final class RedisLease implements Lease {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
   private final AtomicBoolean renewing = new AtomicBoolean();
+  private final long grantedNanos = System.nanoTime(); // when its holder got it
 
   RedisLease(
       RedisSemaphore semaphore,
@@ -53,6 +54,11 @@ final class RedisLease implements Lease {
 
   String id() {
     return id;
+  }
+
+  /** How long its holder has had it, by this JVM's clock. */
+  long heldNanos() {
+    return System.nanoTime() - grantedNanos;
   }
 
   long deadlineNanos() {

@@ -87,7 +87,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final AtomicLong requests = new AtomicLong();
   private final Handoffs handoffs;
   private final DeferredReleases deferred;
-  private final GrantBatches batches = new GrantBatches(this::sendGrants);
+  private final GrantBatches batches = new GrantBatches(this::sendGrants, WATCHDOG);
 
   /** Renews every semaphore's leases: one daemon thread for the JVM. */
   private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
@@ -448,6 +448,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     gate.close();
     waiters.values().forEach(TicketWaiter::wake);
+    batches.flushNow(); // a lingering batch: its grants' give-backs wait for its script
     handoffs.giveBackAll();
     sendReleases(deferred.drain());
     renewer.stopWhenEmpty();
@@ -681,12 +682,14 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   boolean releaseRemote(RedisLease lease, Permit gatePermit) {
     renewer.remove(lease);
+    long heldNanos = lease.heldNanos();
     if (!closed.get() && handoffs.reserve(gate.waiting())) {
-      if (handOff(lease, gatePermit)) {
+      if (handOff(lease, gatePermit, heldNanos)) {
         return true;
       }
       handoffs.unreserve();
     }
+    batches.leaseClosed(heldNanos); // a batch may linger for it
     if (!closed.get() && !lease.othersQueuedAtGrant()) {
       // carries the lease's use until a script has released it
       deferred.add(lease.id(), lease.permits(), lease.token());
@@ -787,7 +790,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * lease's use of the connections passes to the pending grant. Returns false if the script could
    * not be sent.
    */
-  private boolean handOff(RedisLease lease, Permit gatePermit) {
+  private boolean handOff(RedisLease lease, Permit gatePermit, long heldNanos) {
     // the same id: while nobody is queued, the script hands the lease over in place
     Handoffs.Pending grant =
         new Handoffs.Pending(
@@ -805,7 +808,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
                 releaseFailed(List.of(lease.id()), failure, 0); // the hand-over's release too
               }
             });
-    batches.submit(grant, lease.id());
+    batches.submit(grant, lease.id(), heldNanos);
     return true;
   }
 

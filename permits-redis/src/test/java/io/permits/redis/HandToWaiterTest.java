@@ -138,7 +138,7 @@ class HandToWaiterTest {
       handoffs.add(pending);
       waiters.put(pending.id(), pending.waiter());
       link.retain(); // the use a closed lease passes on
-      batches.submit(pending, "no-such-lease");
+      batches.submit(pending, "no-such-lease", 0);
       assertThat(pending.reply().get().get(0)).isEqualTo(0L); // queued behind the ghost
       // the ghost releases: its script hands the ticket the permit and publishes the token
       RedisScripts.ACQUIRE.run(redis, keys, "30000", "0", "ghost", "1 h c", "0", "ghost:1").get();
