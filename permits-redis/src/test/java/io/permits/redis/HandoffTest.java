@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Timeout;
  * A lease closed while a request of the same JVM waits at the gate is released by the script
  * that grants the waiting request (see {@code Handoffs}): the permits pass on with a new token,
  * never to more holders than the limit, and requests of other clients queued in Redis first keep
- * their turn.
+ * their turn. The same holds for a thread that closes a lease and asks again at once: its request
+ * takes the closed lease's deferred release and asks under its id ({@code
+ * DeferredReleases#takeOfSize}). While nobody is queued, both pass the lease on in place
+ * (in_place.lua).
  */
 @Timeout(60)
 class HandoffTest {
@@ -193,6 +196,54 @@ class HandoffTest {
       assertThat(semaphore.available()).isEqualTo(limit);
       assertThat(semaphore.holders()).isEmpty();
       assertThat(semaphore.waiting()).isZero();
+    }
+  }
+
+  @Test
+  void closingAndAskingAgainManyTimesKeepsOneHolderAndRisingTokens() throws Exception {
+    try (RedisSemaphore semaphore = semaphore("loop", 1)) {
+      long last = 0;
+      for (int round = 0; round < 200; round++) {
+        try (Lease lease = semaphore.acquire()) {
+          assertThat(lease.token()).isGreaterThan(last);
+          last = lease.token();
+        }
+      }
+      Lease last1 = semaphore.acquire();
+      assertThat(semaphore.holders()).hasSize(1);
+      assertThat(semaphore.available()).isZero();
+      last1.close();
+      assertThat(semaphore.available()).isEqualTo(1);
+      assertThat(semaphore.holders()).isEmpty();
+    }
+  }
+
+  @Test
+  void aThreadAskingAgainRightAfterClosingWaitsBehindAnotherClientQueuedMeanwhile()
+      throws Exception {
+    try (RedisSemaphore here = semaphore("again", 1);
+        RedisSemaphore elsewhere = semaphore("again", 1)) {
+      Lease first = here.acquire(); // granted while nobody queued: its release is deferred
+      Forked<Lease> otherClient = Forked.start("other client", elsewhere::acquire);
+      Await.waiting(here, 1); // its ticket, in Redis
+
+      Forked<Lease> again =
+          Forked.start(
+              "again",
+              () -> {
+                first.close();
+                return here.acquire(); // takes the deferred release, asks under its id
+              });
+      Lease theirs = otherClient.join();
+
+      assertThat(theirs.token()).isGreaterThan(first.token());
+      assertThat(again.isDone()).isFalse();
+      theirs.close();
+      Lease mine = again.join();
+      assertThat(mine.token()).isGreaterThan(theirs.token());
+      assertThat(here.holders()).hasSize(1);
+      mine.close();
+      assertThat(here.available()).isEqualTo(1);
     }
   }
 }
