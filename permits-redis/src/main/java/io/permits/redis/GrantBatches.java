@@ -68,6 +68,7 @@ final class GrantBatches {
   private volatile long lingerSince;
   private final AtomicBoolean checkArmed = new AtomicBoolean();
   private volatile long typicalHoldNanos = LINGER_HOLD_NANOS; // an average of recent holds
+  private volatile boolean lingerStopped;
 
   /**
    * @param sender sends a batch's script
@@ -102,8 +103,13 @@ final class GrantBatches {
     flush();
   }
 
-  /** Sends what waits, lingering or not (the semaphore closes). */
-  void flushNow() {
+  /** The semaphore closes: what waits goes now, and no batch lingers any more. */
+  void stopLingering() {
+    lingerStopped = true;
+    flushNow();
+  }
+
+  private void flushNow() {
     awaited.set(0);
     flush();
   }
@@ -189,7 +195,7 @@ final class GrantBatches {
           (values, failure) -> {
             sending.set(false);
             int granted = failure == null ? grantsIn(values) : 0;
-            if (granted > 0 && typicalHoldNanos < LINGER_HOLD_NANOS) {
+            if (granted > 0 && typicalHoldNanos < LINGER_HOLD_NANOS && !lingerStopped) {
               // the next batch waits for the holders this one wakes (see the linger, above)
               lingerSince = System.nanoTime();
               awaited.set(granted);

@@ -448,7 +448,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     gate.close();
     waiters.values().forEach(TicketWaiter::wake);
-    batches.flushNow(); // a lingering batch: its grants' give-backs wait for its script
+    batches.stopLingering(); // a lingering batch: its grants' give-backs wait for its script
     handoffs.giveBackAll();
     sendReleases(deferred.drain());
     renewer.stopWhenEmpty();
@@ -521,6 +521,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
           queued = true; // it was sent willing to queue: if it did, the ticket is withdrawn
           try {
             reply = awaitReply(RedisScripts.ACQUIRE, handoff.reply());
+          } catch (RedisSemaphoreException failed) {
+            // the request ends without the id, whatever the script did with it (held, queued or
+            // untouched, had it not reached Redis): released, and sent again if that fails
+            releaseId(id, () -> {});
+            throw failed;
           } finally {
             handoff = null;
             link.release(); // the use the closed lease passed to it
@@ -802,11 +807,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         .whenComplete(
             (ignored, failure) -> {
               handoffs.startPatience(grant);
-              // the waiting request wakes once, with the reply already here
+              // the waiting request wakes once, with the reply already here. A failed reply: the
+              // id is released by whoever ends without it — the give-back, or the request that
+              // could not use the reply — never from here: a request that kept the lease a
+              // message told it of holds the same id (a release sent from here once freed it)
               gatePermit.close();
-              if (failure != null) {
-                releaseFailed(List.of(lease.id()), failure, 0); // the hand-over's release too
-              }
             });
     batches.submit(grant, lease.id(), heldNanos);
     return true;

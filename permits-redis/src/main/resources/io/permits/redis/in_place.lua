@@ -13,11 +13,12 @@
 -- Replies as acquire.lua: {1, token, lease ms, 0} per request.
 do
   local n = tonumber(ARGV[5])
-  if n > 0 and #ARGV == 5 + 3 * n then
+  -- at most 1,000: Lua's unpack takes some 8,000 values (larger batches go the general way)
+  if n > 0 and n <= 1000 and #ARGV == 5 + 3 * n then
     local ids = {}
     for r = 1, n do
       local id = ARGV[4 + 2 * r]
-      if id ~= ARGV[5 + 2 * n + r] then
+      if id ~= ARGV[5 + 2 * n + r] or not tonumber(ARGV[5 + 2 * r]) then -- not "rP": asking again
         n = 0
         break
       end

@@ -126,15 +126,20 @@ class GrantBatchesTest {
   }
 
   @Test
-  void closingTheSemaphoreSendsALingeringBatchAtOnce() {
+  void closingTheSemaphoreSendsALingeringBatchAtOnceAndEndsTheLinger() {
     holdsTypically(0);
     batches.submit(grant("a"), "a", 0);
     batches.submit(grant("b"), "b", 0);
     sent.get(0).reply().complete(granted(1));
     assertThat(sent).hasSize(1);
 
-    batches.flushNow();
+    batches.stopLingering();
 
     assertThat(sent).extracting(Sent::ids).containsExactly(List.of("a"), List.of("b"));
+    batches.submit(grant("c"), "c", 0);
+    sent.get(1).reply().complete(granted(1)); // no linger once closed: c goes at once
+    assertThat(sent)
+        .extracting(Sent::ids)
+        .containsExactly(List.of("a"), List.of("b"), List.of("c"));
   }
 }

@@ -19,6 +19,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -161,6 +164,82 @@ class HandToWaiterTest {
       lease.close();
       assertThat(semaphore.available()).isEqualTo(1);
     }
+  }
+
+  /**
+   * A hand-over's script runs (it queues the waiting request behind another client's ticket,
+   * under the closed lease's id) but its reply is lost to the connection; the other client's
+   * release then hands the ticket the permit by message, and the waiting thread keeps that lease.
+   * Nothing may release the id afterwards: a retry of "the hand-over's release" once did, 100 ms
+   * later, and another client got the only permit while this one held it (found by review,
+   * 2026-12-03). The check that nothing was released waits for a watchdog task due after such a
+   * retry would have been sent (a negative check of a timer's work needs its time to pass).
+   */
+  @Test
+  void aLostHandOverReplyDoesNotReleaseTheLeaseItsWaiterKept() throws Exception {
+    String name = "lostreply";
+    try (RedisSemaphore semaphore = semaphore(name)) {
+      // the batches' sender: the real script, whose reply the test then loses
+      Method sendGrants =
+          RedisSemaphore.class.getDeclaredMethod("sendGrants", List.class, List.class);
+      sendGrants.setAccessible(true);
+      AtomicReference<CompletableFuture<List<Object>>> realReply = new AtomicReference<>();
+      CompletableFuture<List<Object>> lost = new CompletableFuture<>();
+      ScheduledExecutorService watchdog = staticField("WATCHDOG");
+      GrantBatches losingReplies =
+          new GrantBatches(
+              (idsAndPermits, releaseIds) -> {
+                try {
+                  @SuppressWarnings("unchecked")
+                  CompletableFuture<List<Object>> real =
+                      (CompletableFuture<List<Object>>)
+                          sendGrants.invoke(semaphore, idsAndPermits, releaseIds);
+                  realReply.set(real);
+                  return lost;
+                } catch (ReflectiveOperationException e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              watchdog);
+      Field batches = RedisSemaphore.class.getDeclaredField("batches");
+      batches.setAccessible(true);
+      batches.set(semaphore, losingReplies);
+      LocalSemaphore gate = field(semaphore, "gate");
+      Map<String, TicketWaiter> waiters = field(semaphore, "waiters");
+
+      Lease first = semaphore.acquire();
+      String id = ((RedisLease) first).id();
+      Forked<Lease> waiter = Forked.start("waiter", semaphore::acquire);
+      Await.until(() -> gate.waiting() == 1, () -> "the waiter at the gate");
+      assertThat(ghostAcquire(name, "ghost:1", false).get(0)).isEqualTo(0L); // queued in Redis
+
+      first.close(); // one script: releases the id, grants the ghost, queues the id's request
+      Await.until(() -> realReply.get() != null && realReply.get().isDone(), () -> "the script");
+      assertThat(realReply.get().get().get(0)).isEqualTo(0L);
+      // the ghost releases: its script hands the id's ticket the permit, told by message
+      RedisScripts.ACQUIRE.run(redis, new RedisKeys(name), "30000", "0", "ghost", "1 h c", "0",
+          "ghost:1").get();
+      Await.until(
+          () -> waiters.get(id) != null && waiters.get(id).token() > 0, () -> "the message");
+      lost.completeExceptionally(new io.lettuce.core.RedisConnectionException("lost"));
+
+      try (Lease kept = waiter.join()) {
+        assertThat(((RedisLease) kept).id()).isEqualTo(id);
+        watchdog.schedule(() -> {}, 500, TimeUnit.MILLISECONDS).get(); // retries were due at 100
+        assertThat(kept.isHeld()).isTrue();
+        assertThat(ghostAcquire(name, "ghost:2", false).get(0))
+            .as("another client granted the only permit; holders %s", semaphore.holders())
+            .isEqualTo(0L);
+        assertThat(semaphore.holders()).extracting(PermitHolder::thread).contains(id);
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T staticField(String name) throws Exception {
+    Field field = RedisSemaphore.class.getDeclaredField(name);
+    field.setAccessible(true);
+    return (T) field.get(null);
   }
 
   @SuppressWarnings("unchecked")
