@@ -62,7 +62,7 @@ final class DeferredReleases {
 
   /**
    * Takes a deferred release of a lease of {@code permits} permits, for a request about to be
-   * sent that reuses its id (the script then hands the lease over in place, see acquire.lua), or
+   * sent that reuses its id (the script then hands the lease over in place, see in_place.lua), or
    * returns null. The caller sends its release, first in that script.
    */
   @Nullable Entry takeOfSize(int permits) {
