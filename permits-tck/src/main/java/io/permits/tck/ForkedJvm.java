@@ -16,7 +16,9 @@ import java.util.concurrent.TimeUnit;
  * Another JVM, started from this one's java binary and class path, for tests of what crosses
  * processes: a holder killed with {@code kill -9}, a process stopped and continued, signals.
  * Its stdout is read line by line on a daemon thread, so a test can wait for a line the child
- * prints when it reaches a point ("held", say) instead of sleeping; stderr goes to this JVM's.
+ * prints when it reaches a point ("held", say) instead of sleeping; its stderr is copied to this
+ * JVM's by another. The child never holds this JVM's own stderr: a child that outlived its test
+ * would keep the build tool's pipe open, and the build would wait for it to end.
  *
  * <pre>{@code
  * try (ForkedJvm holder = ForkedJvm.start(HoldMain.class, directory.toString(), "db")) {
@@ -39,6 +41,10 @@ public final class ForkedJvm implements AutoCloseable {
             .name("forked-jvm-" + process.pid() + "-stdout")
             .start(this::readLines);
     reader.setUncaughtExceptionHandler((thread, failure) -> {});
+    Thread.ofPlatform()
+        .daemon()
+        .name("forked-jvm-" + process.pid() + "-stderr")
+        .start(() -> copyErrors(process));
   }
 
   /**
@@ -90,7 +96,7 @@ public final class ForkedJvm implements AutoCloseable {
     try {
       return new ForkedJvm(
           new ProcessBuilder(command)
-              .redirectError(ProcessBuilder.Redirect.INHERIT)
+              .redirectError(ProcessBuilder.Redirect.PIPE)
               .redirectInput(ProcessBuilder.Redirect.PIPE)
               .start());
     } catch (IOException failure) {
@@ -201,6 +207,14 @@ public final class ForkedJvm implements AutoCloseable {
   @Override
   public void close() {
     process.destroyForcibly();
+  }
+
+  private static void copyErrors(Process process) {
+    try (var errors = process.getErrorStream()) {
+      errors.transferTo(System.err);
+    } catch (IOException closed) {
+      // the child is gone
+    }
   }
 
   private void readLines() {
