@@ -1,6 +1,7 @@
 package io.permits.redis;
 
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -44,6 +45,7 @@ final class RedisLink {
   private final @Nullable RedisURI uri;
   private final String wakeChannel;
   private final BiConsumer<String, String> onMessage;
+  private final java.time.Duration openPatience;
 
   // guarded by lock
   private @Nullable RedisClient client;
@@ -58,6 +60,17 @@ final class RedisLink {
       @Nullable RedisURI uri,
       String wakeChannel,
       BiConsumer<String, String> onMessage) {
+    this(givenClient, uri, wakeChannel, onMessage, OPEN_PATIENCE);
+  }
+
+  /** As above, waiting at most {@code openPatience} for a connect (a test's shorter one). */
+  RedisLink(
+      @Nullable RedisClient givenClient,
+      @Nullable RedisURI uri,
+      String wakeChannel,
+      BiConsumer<String, String> onMessage,
+      java.time.Duration openPatience) {
+    this.openPatience = openPatience;
     this.givenClient = givenClient;
     this.uri = uri;
     this.wakeChannel = wakeChannel;
@@ -114,27 +127,53 @@ final class RedisLink {
   }
 
   /**
+   * The longest {@link #open} waits for the connections. Lettuce's own timeouts end a connect
+   * well before that, but one that meets the client's shutdown may never end: the handshake
+   * completes its future only from a listener on the channel's closing, which an event loop
+   * already shut down refuses ("Failed to submit a listener notification task"), and {@code
+   * connect()} waits for that future without a limit. Without this bound the lock stayed held
+   * for good, and every later use of the semaphore waited for it.
+   */
+  static final java.time.Duration OPEN_PATIENCE = java.time.Duration.ofSeconds(90);
+
+  /** What {@link #connect} opened. */
+  private record Opened(
+      RedisClient client,
+      @Nullable StatefulRedisConnection<byte[], byte[]> connection,
+      @Nullable StatefulRedisPubSubConnection<String, String> wake) {}
+
+  /**
    * Connects on a thread of its own and waits for it without being interruptible: Lettuce's
    * connect fails when the waiting thread is interrupted, which turned an interrupt sent to a
    * thread reading a count of a closed semaphore (reopening its connections) into a {@code
    * RedisConnectionException} (found by the stress run); the interrupt is kept for the caller.
+   * It waits at most its patience ({@link #OPEN_PATIENCE}); connections that come after that are closed by the
+   * connecting thread.
    */
   private void open() {
-    CompletableFuture<@Nullable Void> opened = new CompletableFuture<>();
+    CompletableFuture<Opened> opened = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("permits-redis-connect")
         .start(
             () -> {
               try {
-                connect();
-                opened.complete(null);
+                Opened late = connect();
+                if (!opened.complete(late)) {
+                  close(late, late.client());
+                }
               } catch (Throwable failed) {
-                closeAll(); // what was opened before the failure
                 opened.completeExceptionally(failed);
               }
             });
+    Opened now;
     try {
-      Uninterruptibly.get(opened);
+      now = Uninterruptibly.get(opened, openPatience);
+    } catch (java.util.concurrent.TimeoutException tooLong) {
+      if (opened.completeExceptionally(tooLong)) {
+        throw new RedisConnectionException(
+            "connecting to Redis did not end within " + openPatience.toMillis() + " ms");
+      }
+      now = opened.join(); // it connected at the last moment
     } catch (ExecutionException failed) {
       if (failed.getCause() instanceof RuntimeException runtime) {
         throw runtime;
@@ -144,41 +183,62 @@ final class RedisLink {
       }
       throw new IllegalStateException(failed.getCause());
     }
+    client = now.client();
+    connection = java.util.Objects.requireNonNull(now.connection());
+    wake = now.wake();
+    commands = connection.async();
   }
 
-  private void connect() {
-    client = givenClient != null ? givenClient : RedisClient.create(SharedResources.get(), uri);
-    // scripts go as bytes: Netty's UTF-8 writer, without Unsafe on JDK 24+, put string arguments
-    // into direct buffers a char at a time, a sixth of the I/O thread's time under load
-    connection = client.connect(ByteArrayCodec.INSTANCE);
-    commands = connection.async();
-    wake = client.connectPubSub();
-    wake.addListener(
-        new RedisPubSubAdapter<>() {
-          @Override
-          public void message(String channel, String message) {
-            onMessage.accept(channel, message);
-          }
-        });
-    wake.sync().subscribe(wakeChannel);
+  /** Opens the connections; on failure, closes what it opened and throws. */
+  private Opened connect() {
+    RedisClient opening =
+        givenClient != null ? givenClient : RedisClient.create(SharedResources.get(), uri);
+    StatefulRedisConnection<byte[], byte[]> scripts = null;
+    StatefulRedisPubSubConnection<String, String> wakeUps = null;
+    try {
+      // scripts go as bytes: Netty's UTF-8 writer, without Unsafe on JDK 24+, put string
+      // arguments into direct buffers a char at a time, a sixth of the I/O thread's time under
+      // load
+      scripts = opening.connect(ByteArrayCodec.INSTANCE);
+      wakeUps = opening.connectPubSub();
+      wakeUps.addListener(
+          new RedisPubSubAdapter<>() {
+            @Override
+            public void message(String channel, String message) {
+              onMessage.accept(channel, message);
+            }
+          });
+      wakeUps.sync().subscribe(wakeChannel);
+      return new Opened(opening, scripts, wakeUps);
+    } catch (Throwable failed) {
+      close(new Opened(opening, scripts, wakeUps), opening);
+      throw failed;
+    }
   }
 
   private void closeAll() {
-    if (givenClient == null && client != null) {
-      // closes its connections too (closing them first made Lettuce warn, at every close, that
-      // they were already closed)
-      client.shutdownAsync();
-    } else {
-      if (wake != null) {
-        wake.closeAsync();
-      }
-      if (connection != null) {
-        connection.closeAsync();
-      }
+    if (client != null) {
+      close(new Opened(client, connection, wake), client);
     }
     wake = null;
     connection = null;
     commands = null;
     client = null;
+  }
+
+  /** Closes connections (either may be null) and the client, if it is this link's own. */
+  private void close(Opened opened, RedisClient owner) {
+    if (givenClient == null) {
+      // closes its connections too (closing them first made Lettuce warn, at every close, that
+      // they were already closed)
+      owner.shutdownAsync();
+    } else {
+      if (opened.wake() != null) {
+        opened.wake().closeAsync();
+      }
+      if (opened.connection() != null) {
+        opened.connection().closeAsync();
+      }
+    }
   }
 }

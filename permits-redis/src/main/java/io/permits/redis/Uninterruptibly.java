@@ -34,4 +34,29 @@ final class Uninterruptibly {
       }
     }
   }
+
+  /**
+   * Like {@link #get(Future)}, for at most {@code patience}.
+   *
+   * @throws ExecutionException if the future failed
+   * @throws java.util.concurrent.TimeoutException if it did not complete within {@code patience}
+   */
+  static <T> T get(Future<T> future, java.time.Duration patience)
+      throws ExecutionException, java.util.concurrent.TimeoutException {
+    long deadline = System.nanoTime() + patience.toNanos();
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return future.get(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
 }
