@@ -3,6 +3,7 @@ package io.permits.tck;
 import io.permits.Semaphore;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -95,6 +96,33 @@ public final class Await {
         },
         () -> "expected " + requests + " queued request(s) on " + describe(semaphore));
     return queued[0];
+  }
+
+  /**
+   * Waits until {@code progress} reaches {@code goal}, for as long as it keeps rising: fails only
+   * if it stays the same for {@link #PATIENCE}. For long runs whose length depends on the
+   * machine's speed (a loaded machine ran a chain of 20,000 hand-offs in over 20 s), where a
+   * stall, not slowness, is the failure.
+   *
+   * @param progress how far the run has come, never falling
+   * @param goal where it ends
+   * @param failure describes what was expected, for the failure message
+   * @throws InterruptedException if the test thread is interrupted
+   * @throws AssertionError if the progress stands still for {@link #PATIENCE} before the goal
+   */
+  public static void whileProgressing(LongSupplier progress, long goal, Supplier<String> failure)
+      throws InterruptedException {
+    long seen = progress.getAsLong();
+    while (seen < goal) {
+      long from = seen;
+      try {
+        until(() -> progress.getAsLong() != from, failure);
+      } catch (AssertionError stalled) {
+        throw new AssertionError(
+            failure.get() + ": stood still at " + from + " of " + goal + " for " + PATIENCE);
+      }
+      seen = progress.getAsLong();
+    }
   }
 
   /**
