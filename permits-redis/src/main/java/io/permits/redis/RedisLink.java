@@ -2,11 +2,8 @@ package io.permits.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionException;
-import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -25,54 +22,31 @@ import org.jspecify.annotations.Nullable;
  */
 final class RedisLink {
 
-  /**
-   * The I/O threads and timers of the clients that semaphores built from a URI make for
-   * themselves: one set for the JVM, made on first use. A client of its own each (its own event
-   * loops, timer and pools) made a semaphore closed while counts were still read — each read
-   * opens the connections again — cost a set of threads per read until their shutdown's quiet
-   * period passed; the stress run exhausted the machine that way ("Unable to connect").
-   */
-  private static final class SharedResources {
-    private static final ClientResources RESOURCES = DefaultClientResources.create();
-
-    static ClientResources get() {
-      return RESOURCES;
-    }
-  }
-
   private final ReentrantLock lock = new ReentrantLock();
-  private final @Nullable RedisClient givenClient;
-  private final @Nullable RedisURI uri;
+  private final RedisClient client; // the user's, or shared (SharedClients): never shut down here
   private final String wakeChannel;
   private final BiConsumer<String, String> onMessage;
   private final java.time.Duration openPatience;
 
   // guarded by lock
-  private @Nullable RedisClient client;
   private @Nullable StatefulRedisConnection<byte[], byte[]> connection;
   private @Nullable StatefulRedisPubSubConnection<String, String> wake;
   private @Nullable RedisAsyncCommands<byte[], byte[]> commands;
   private int users = 1; // the semaphore's own
   private boolean retired;
 
-  RedisLink(
-      @Nullable RedisClient givenClient,
-      @Nullable RedisURI uri,
-      String wakeChannel,
-      BiConsumer<String, String> onMessage) {
-    this(givenClient, uri, wakeChannel, onMessage, OPEN_PATIENCE);
+  RedisLink(RedisClient client, String wakeChannel, BiConsumer<String, String> onMessage) {
+    this(client, wakeChannel, onMessage, OPEN_PATIENCE);
   }
 
   /** As above, waiting at most {@code openPatience} for a connect (a test's shorter one). */
   RedisLink(
-      @Nullable RedisClient givenClient,
-      @Nullable RedisURI uri,
+      RedisClient client,
       String wakeChannel,
       BiConsumer<String, String> onMessage,
       java.time.Duration openPatience) {
     this.openPatience = openPatience;
-    this.givenClient = givenClient;
-    this.uri = uri;
+    this.client = client;
     this.wakeChannel = wakeChannel;
     this.onMessage = onMessage;
     lock.lock();
@@ -138,7 +112,6 @@ final class RedisLink {
 
   /** What {@link #connect} opened. */
   private record Opened(
-      RedisClient client,
       @Nullable StatefulRedisConnection<byte[], byte[]> connection,
       @Nullable StatefulRedisPubSubConnection<String, String> wake) {}
 
@@ -159,7 +132,7 @@ final class RedisLink {
               try {
                 Opened late = connect();
                 if (!opened.complete(late)) {
-                  close(late, late.client());
+                  close(late);
                 }
               } catch (Throwable failed) {
                 opened.completeExceptionally(failed);
@@ -183,7 +156,6 @@ final class RedisLink {
       }
       throw new IllegalStateException(failed.getCause());
     }
-    client = now.client();
     connection = java.util.Objects.requireNonNull(now.connection());
     wake = now.wake();
     commands = connection.async();
@@ -191,16 +163,14 @@ final class RedisLink {
 
   /** Opens the connections; on failure, closes what it opened and throws. */
   private Opened connect() {
-    RedisClient opening =
-        givenClient != null ? givenClient : RedisClient.create(SharedResources.get(), uri);
     StatefulRedisConnection<byte[], byte[]> scripts = null;
     StatefulRedisPubSubConnection<String, String> wakeUps = null;
     try {
       // scripts go as bytes: Netty's UTF-8 writer, without Unsafe on JDK 24+, put string
       // arguments into direct buffers a char at a time, a sixth of the I/O thread's time under
       // load
-      scripts = opening.connect(ByteArrayCodec.INSTANCE);
-      wakeUps = opening.connectPubSub();
+      scripts = client.connect(ByteArrayCodec.INSTANCE);
+      wakeUps = client.connectPubSub();
       wakeUps.addListener(
           new RedisPubSubAdapter<>() {
             @Override
@@ -209,36 +179,27 @@ final class RedisLink {
             }
           });
       wakeUps.sync().subscribe(wakeChannel);
-      return new Opened(opening, scripts, wakeUps);
+      return new Opened(scripts, wakeUps);
     } catch (Throwable failed) {
-      close(new Opened(opening, scripts, wakeUps), opening);
+      close(new Opened(scripts, wakeUps));
       throw failed;
     }
   }
 
   private void closeAll() {
-    if (client != null) {
-      close(new Opened(client, connection, wake), client);
-    }
+    close(new Opened(connection, wake));
     wake = null;
     connection = null;
     commands = null;
-    client = null;
   }
 
-  /** Closes connections (either may be null) and the client, if it is this link's own. */
-  private void close(Opened opened, RedisClient owner) {
-    if (givenClient == null) {
-      // closes its connections too (closing them first made Lettuce warn, at every close, that
-      // they were already closed)
-      owner.shutdownAsync();
-    } else {
-      if (opened.wake() != null) {
-        opened.wake().closeAsync();
-      }
-      if (opened.connection() != null) {
-        opened.connection().closeAsync();
-      }
+  /** Closes the connections (either may be null); the client stays, for others. */
+  private static void close(Opened opened) {
+    if (opened.wake() != null) {
+      opened.wake().closeAsync();
+    }
+    if (opened.connection() != null) {
+      opened.connection().closeAsync();
     }
   }
 }

@@ -109,7 +109,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.link =
         new RedisLink(
             builder.client,
-            builder.uri,
             keys.wakeChannel(clientId),
             (channel, message) -> {
               TicketWaiter waiter = waiters.get(TicketWaiter.ticketOf(message));
@@ -148,11 +147,13 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * @return a builder
    */
   public static Builder builder(RedisClient client) {
-    return new Builder(Objects.requireNonNull(client, "client"), null);
+    return new Builder(Objects.requireNonNull(client, "client"));
   }
 
   /**
-   * Starts building a semaphore on its own client, closed with it.
+   * Starts building a semaphore on a Lettuce client for the URI that this library makes once per
+   * URI and keeps for the life of the JVM (its threads are daemons); the semaphore's connections
+   * close with it.
    *
    * @param uri a Redis URI such as {@code redis://localhost:6379}
    * @return a builder
@@ -162,7 +163,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     Objects.requireNonNull(uri, "uri");
     try {
       RedisURI parsed = RedisURI.create(uri);
-      return new Builder(null, parsed);
+      return new Builder(SharedClients.forUri(uri, parsed));
     } catch (RuntimeException bad) {
       throw new IllegalArgumentException(
           "bad Redis URI '" + uri + "': " + bad.getMessage() + " (e.g. redis://localhost:6379)",
@@ -1028,7 +1029,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /** Builds a {@link RedisSemaphore}; {@link #name} and {@link #limit} are required. */
   public static final class Builder {
     private final RedisClient client;
-    private final RedisURI uri;
     private String name;
     private int limit;
     private boolean changeLimit;
@@ -1036,9 +1036,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     private Fairness fairness = Fairness.BOUNDED;
     private @org.jspecify.annotations.Nullable String command;
 
-    private Builder(RedisClient client, RedisURI uri) {
+    private Builder(RedisClient client) {
       this.client = client;
-      this.uri = uri;
     }
 
     /**

@@ -9,6 +9,8 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.permits.tck.Forked;
+import io.permits.tck.ForkedJvm;
+import io.permits.tck.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * A semaphore's connections: a connect that never ends does not hold the link (and with it every
- * later use of the semaphore) for good.
+ * later use of the semaphore) for good; the client shared by semaphores built from a URI does not
+ * keep the JVM alive.
  */
 @Timeout(60)
 class RedisLinkTest {
@@ -40,7 +43,7 @@ class RedisLinkTest {
               "opening",
               () ->
                   new RedisLink(
-                      client, null, "wake", (channel, message) -> {}, Duration.ofSeconds(1)));
+                      client, "wake", (channel, message) -> {}, Duration.ofSeconds(1)));
 
       assertThat(opening.joinFailure())
           .isInstanceOf(RedisConnectionException.class)
@@ -48,6 +51,15 @@ class RedisLinkTest {
     } finally {
       testOver.countDown();
       client.shutdown(0, 1, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void aJvmWhoseSemaphoreWasBuiltFromAUriEndsWhenMainReturns() throws Exception {
+    try (RedisServer server = RedisServer.start();
+        ForkedJvm jvm = ForkedJvm.start(RedisExitMain.class, server.uri())) {
+      jvm.awaitLine("returning");
+      assertThat(jvm.awaitExit()).as("its exit code, after main returned").isZero();
     }
   }
 
