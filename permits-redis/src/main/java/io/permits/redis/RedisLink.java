@@ -120,8 +120,8 @@ final class RedisLink {
    * connect fails when the waiting thread is interrupted, which turned an interrupt sent to a
    * thread reading a count of a closed semaphore (reopening its connections) into a {@code
    * RedisConnectionException} (found by the stress run); the interrupt is kept for the caller.
-   * It waits at most its patience ({@link #OPEN_PATIENCE}); connections that come after that are closed by the
-   * connecting thread.
+   * It waits at most its patience ({@link #OPEN_PATIENCE}); connections that come after that are
+   * closed by the connecting thread.
    */
   private void open() {
     CompletableFuture<Opened> opened = new CompletableFuture<>();
@@ -140,13 +140,14 @@ final class RedisLink {
             });
     Opened now;
     try {
-      now = Uninterruptibly.get(opened, openPatience);
-    } catch (java.util.concurrent.TimeoutException tooLong) {
-      if (opened.completeExceptionally(tooLong)) {
-        throw new RedisConnectionException(
-            "connecting to Redis did not end within " + openPatience.toMillis() + " ms");
+      try {
+        now = Uninterruptibly.get(opened, openPatience);
+      } catch (java.util.concurrent.TimeoutException tooLong) {
+        opened.completeExceptionally(
+            new RedisConnectionException(
+                "connecting to Redis did not end within " + openPatience.toMillis() + " ms"));
+        now = Uninterruptibly.get(opened); // done: this failure, or what came just before it
       }
-      now = opened.join(); // it connected at the last moment
     } catch (ExecutionException failed) {
       if (failed.getCause() instanceof RuntimeException runtime) {
         throw runtime;
