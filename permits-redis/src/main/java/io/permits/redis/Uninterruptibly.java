@@ -1,7 +1,10 @@
 package io.permits.redis;
 
+import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Waits for a future without giving up on an interrupt, which is kept for the caller: a reply
@@ -19,19 +22,10 @@ final class Uninterruptibly {
    * @throws ExecutionException if the future failed
    */
   static <T> T get(Future<T> future) throws ExecutionException {
-    boolean interrupted = false;
     try {
-      while (true) {
-        try {
-          return future.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
+      return waitFor(future::get);
+    } catch (TimeoutException cannotHappen) {
+      throw new AssertionError(cannotHappen);
     }
   }
 
@@ -39,16 +33,26 @@ final class Uninterruptibly {
    * Like {@link #get(Future)}, for at most {@code patience}.
    *
    * @throws ExecutionException if the future failed
-   * @throws java.util.concurrent.TimeoutException if it did not complete within {@code patience}
+   * @throws TimeoutException if it did not complete within {@code patience}
    */
-  static <T> T get(Future<T> future, java.time.Duration patience)
-      throws ExecutionException, java.util.concurrent.TimeoutException {
+  static <T> T get(Future<T> future, Duration patience)
+      throws ExecutionException, TimeoutException {
     long deadline = System.nanoTime() + patience.toNanos();
+    return waitFor(() -> future.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS));
+  }
+
+  /** One interruptible wait of a future. */
+  private interface Wait<T> {
+    T get() throws InterruptedException, ExecutionException, TimeoutException;
+  }
+
+  /** Repeats the wait after each interrupt, then sets the interrupt status again. */
+  private static <T> T waitFor(Wait<T> wait) throws ExecutionException, TimeoutException {
     boolean interrupted = false;
     try {
       while (true) {
         try {
-          return future.get(deadline - System.nanoTime(), java.util.concurrent.TimeUnit.NANOSECONDS);
+          return wait.get();
         } catch (InterruptedException e) {
           interrupted = true;
         }
