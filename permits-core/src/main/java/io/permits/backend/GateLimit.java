@@ -26,12 +26,12 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class GateLimit {
 
-  private record Known(int limit, int version) {}
+  private record Known(int limit, long version) {}
 
   private final LocalSemaphore gate;
   private final AtomicReference<Known> newest;
   private final AtomicBoolean updating = new AtomicBoolean();
-  private volatile int appliedVersion;
+  private volatile long appliedVersion;
 
   /**
    * Follows the store's limit with {@code gate}.
@@ -40,7 +40,7 @@ public final class GateLimit {
    * @param limit the limit read when the backend opened
    * @param version its version
    */
-  public GateLimit(LocalSemaphore gate, int limit, int version) {
+  public GateLimit(LocalSemaphore gate, int limit, long version) {
     this.gate = gate;
     this.newest = new AtomicReference<>(new Known(limit, version));
     this.appliedVersion = version;
@@ -52,7 +52,7 @@ public final class GateLimit {
    * @param version the version read
    * @return whether reporting it would change what the gate follows
    */
-  public boolean isNewer(int version) {
+  public boolean isNewer(long version) {
     return version > newest.get().version();
   }
 
@@ -63,7 +63,7 @@ public final class GateLimit {
    * @param limit the limit just written
    * @param version its version
    */
-  public void reportAndSettle(int limit, int version) {
+  public void reportAndSettle(int limit, long version) {
     report(limit, version);
     while (appliedVersion < version) {
       report(limit, version); // take over if the thread that held the flag has left
@@ -77,7 +77,7 @@ public final class GateLimit {
    * @param limit the limit read (below 1: nothing was read, ignored)
    * @param version its version
    */
-  public void report(int limit, int version) {
+  public void report(int limit, long version) {
     if (limit < 1) {
       return; // nothing was read
     }

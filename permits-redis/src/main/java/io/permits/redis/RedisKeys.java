@@ -2,7 +2,7 @@ package io.permits.redis;
 
 /**
  * The keys of one semaphore, all under one hash tag ({@code {permits:NAME}}) so that a Redis
- * Cluster keeps them in one slot and a script may touch them all.
+ * Cluster keeps them in one slot and a script may touch them all; common.lua names each.
  */
 final class RedisKeys {
 
@@ -24,7 +24,8 @@ final class RedisKeys {
           tag + ":fence",
           tag + ":sequence",
           wakePrefix,
-          tag + ":limit-version"
+          tag + ":limit-version",
+          tag + ":gone"
         };
     this.bytes = new byte[all.length][];
     for (int i = 0; i < all.length; i++) {

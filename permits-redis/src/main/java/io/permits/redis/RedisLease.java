@@ -4,6 +4,7 @@ import io.permits.Lease;
 import io.permits.Permit;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,12 +24,10 @@ final class RedisLease implements Lease {
   private final int permits;
   private final long token;
   private final Permit gatePermit;
-  private final boolean othersQueuedAtGrant;
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
   private final AtomicBoolean renewing = new AtomicBoolean();
-  private final long grantedNanos = System.nanoTime(); // when its holder got it
 
   RedisLease(
       RedisSemaphore semaphore,
@@ -36,29 +35,26 @@ final class RedisLease implements Lease {
       int permits,
       long token,
       Permit gatePermit,
-      long deadlineNanos,
-      boolean othersQueuedAtGrant) {
+      long deadlineNanos) {
     this.semaphore = semaphore;
     this.id = id;
     this.permits = permits;
     this.token = token;
     this.gatePermit = gatePermit;
     this.deadlineNanos = deadlineNanos;
-    this.othersQueuedAtGrant = othersQueuedAtGrant;
-  }
-
-  /** Whether requests of other clients were queued in Redis when this lease was granted. */
-  boolean othersQueuedAtGrant() {
-    return othersQueuedAtGrant;
   }
 
   String id() {
     return id;
   }
 
-  /** How long its holder has had it, by this JVM's clock. */
-  long heldNanos() {
-    return System.nanoTime() - grantedNanos;
+  /**
+   * How long a holder may believe in a lease that Redis keeps {@code millis} from when its script
+   * was sent: that, less a margin for the two clocks' drift (1 % and 2 ms, as Redlock allows),
+   * so that the belief ends before the server's expiry even if this JVM's clock runs slow.
+   */
+  static long believedNanos(long millis) {
+    return TimeUnit.MILLISECONDS.toNanos(millis - millis / 100 - 2);
   }
 
   long deadlineNanos() {
@@ -122,23 +118,19 @@ final class RedisLease implements Lease {
   }
 
   /**
-   * Releases the lease: sends the release to Redis (without waiting for the reply: later requests
-   * of this semaphore are ordered after it) and gives back the in-process permits (when a request
-   * of this JVM waits for them, once the script that hands them over has its reply). Never throws;
-   * if Redis cannot be reached, the lease expires there within its length.
+   * Releases the lease: sends the release to Redis without waiting for the reply (later scripts
+   * of this semaphore run after it) and gives back the in-process permits. Never throws; if Redis
+   * cannot be reached, the lease expires there within its length.
    */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    boolean passedOn = false;
     try {
-      passedOn = semaphore.releaseRemote(this, gatePermit);
+      semaphore.released(this);
     } finally {
-      if (!passedOn) {
-        gatePermit.close();
-      }
+      gatePermit.close();
     }
   }
 

@@ -14,45 +14,51 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The semaphore's Lua scripts, one per operation (acquiring and releasing share one: see
- * acquire.lua), each run with {@code EVALSHA} (the script's SHA-1, computed here) and, when the
+ * The semaphore's operations, each a Lua file of its own (acquire.lua, ...), all loaded as one
+ * script: common.lua's key names and helpers, then each operation as a function, then a dispatch
+ * on the first argument. It runs with {@code EVALSHA} (its SHA-1, computed here) and, when the
  * server answers NOSCRIPT (a restart, a {@code SCRIPT FLUSH}), once more with {@code EVAL}, which
- * loads it again.
+ * loads it again. One script, not one per operation, so that NOSCRIPT meets every operation sent
+ * after the loss alike and their second sends keep their order: a release sent before a count
+ * still runs before it. Every operation is safe to run twice (see each file's header).
  */
 enum RedisScripts {
-  ACQUIRE("acquire.lua", "in_place.lua"),
-  RENEW("renew.lua"),
-  CANCEL("cancel.lua"),
-  LIMIT("limit.lua"),
-  STATE("state.lua");
+  ACQUIRE,
+  RELEASE,
+  RENEW,
+  CANCEL,
+  LIMIT,
+  STATE;
 
-  private final String source;
-  private final String sha;
+  private static final String SOURCE = source();
+  private static final String SHA = sha1(SOURCE);
 
-  /**
-   * @param file the operation's script, after common.lua's helpers
-   * @param first a part that runs before the helpers are defined, if any (a fast path, which
-   *     then does not pay for them)
-   */
-  RedisScripts(String file, String... first) {
-    StringBuilder text = new StringBuilder();
-    for (String part : first) {
-      text.append(read(part)).append('\n');
+  private final byte[] operation = name().toLowerCase().getBytes(StandardCharsets.UTF_8);
+
+  private static String source() {
+    StringBuilder text = new StringBuilder(read("common.lua")).append('\n');
+    StringBuilder dispatch = new StringBuilder("local operations = {");
+    for (RedisScripts each : values()) {
+      String name = each.name().toLowerCase();
+      text.append("local function ").append(name).append("()\n")
+          .append("local ARGV = {unpack(ARGV, 2)}\n")
+          .append(read(name + ".lua")).append("\nend\n");
+      dispatch.append(name).append(" = ").append(name).append(", ");
     }
-    this.source = text.append(read("common.lua")).append('\n').append(read(file)).toString();
-    this.sha = sha1(source);
+    return text.append(dispatch).append("}\nreturn operations[ARGV[1]]()\n").toString();
   }
 
   /** Runs the script on the keys of one semaphore; the future completes on Lettuce's thread. */
   CompletableFuture<List<Object>> run(
       RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, String... args) {
-    byte[][] values = new byte[args.length][];
+    byte[][] values = new byte[args.length + 1][];
+    values[0] = operation;
     for (int i = 0; i < args.length; i++) {
-      values[i] = args[i].getBytes(StandardCharsets.UTF_8);
+      values[i + 1] = args[i].getBytes(StandardCharsets.UTF_8);
     }
     CompletableFuture<List<Object>> result = new CompletableFuture<>();
     redis
-        .<List<Object>>evalsha(sha, ScriptOutputType.MULTI, keys.bytes(), values)
+        .<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, keys.bytes(), values)
         .whenComplete(
             (reply, failure) -> {
               if (failure == null) {
@@ -60,7 +66,7 @@ enum RedisScripts {
               } else if (failure instanceof RedisNoScriptException
                   || failure.getCause() instanceof RedisNoScriptException) {
                 redis
-                    .<List<Object>>eval(source, ScriptOutputType.MULTI, keys.bytes(), values)
+                    .<List<Object>>eval(SOURCE, ScriptOutputType.MULTI, keys.bytes(), values)
                     .whenComplete(
                         (again, failed) -> {
                           if (failed == null) {

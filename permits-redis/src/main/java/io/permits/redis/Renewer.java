@@ -31,14 +31,15 @@ import org.jspecify.annotations.Nullable;
  */
 final class Renewer {
 
-  /** Sends the renew script for a lease id: true if Redis extended it, false if it is gone. */
+  /** Sends the renew script for a lease: true if Redis extended it, false if it is gone. */
   interface Sender {
-    CompletableFuture<Boolean> renew(String id);
+    CompletableFuture<Boolean> renew(RedisLease lease);
   }
 
   private record Plan(long atNanos, ScheduledFuture<?> task) {}
 
   private final long leaseNanos;
+  private final long believedNanos; // what a holder may believe of a renewed lease
   private final long retryNanos;
   private final ScheduledExecutorService timer;
   private final Sender sender;
@@ -48,6 +49,7 @@ final class Renewer {
 
   Renewer(long leaseMillis, ScheduledExecutorService timer, Sender sender) {
     this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
+    this.believedNanos = RedisLease.believedNanos(leaseMillis);
     this.retryNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(1), leaseNanos / 6);
     this.timer = timer;
     this.sender = sender;
@@ -76,7 +78,7 @@ final class Renewer {
 
   /** When a third of the lease will have passed since its grant or last renewal was sent. */
   private long renewalDue(RedisLease lease) {
-    return lease.deadlineNanos() - leaseNanos * 2 / 3;
+    return lease.deadlineNanos() - believedNanos * 2 / 3;
   }
 
   /** A renewal that failed is tried again a sixth of the lease later, or at the deadline. */
@@ -139,7 +141,7 @@ final class Renewer {
   private boolean renew(RedisLease lease, long sent) {
     CompletableFuture<Boolean> reply;
     try {
-      reply = sender.renew(lease.id());
+      reply = sender.renew(lease);
     } catch (RuntimeException unreachable) {
       lease.endRenewal();
       return false;
@@ -148,7 +150,7 @@ final class Renewer {
         (@Nullable Boolean extended, @Nullable Throwable failure) -> {
           lease.endRenewal();
           if (failure == null && Boolean.TRUE.equals(extended)) {
-            lease.renewed(sent + leaseNanos);
+            lease.renewed(sent + believedNanos);
             if (leases.contains(lease)) {
               planBy(renewalDue(lease));
             }

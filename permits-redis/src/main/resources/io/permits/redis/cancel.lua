@@ -1,12 +1,19 @@
--- ARGV: ticket id. Withdraws a waiting request, or releases the lease a release handed its ticket
--- while its waiter was giving up (grant_heads); the heads behind it may fit now. Returns 1 if it
--- withdrew or released something.
-local id = ARGV[1]
-redis.call('HDEL', KEYS[6], id)
-local removed = redis.call('ZREM', KEYS[5], id)
-local released = drop_holder(id)
-grant_heads_alone(tonumber(redis.call('GET', KEYS[1]) or '0'), now_ms())
-if removed > 0 or released > 0 then
-  return 1
+-- ARGV: id, tombstone ms. Settles a request that gave up, whatever its scripts did: its ticket
+-- leaves the queue, a lease it was granted meanwhile (a release handed it one, or a script whose
+-- reply was lost granted it) ends, and a tombstone keeps a late copy of its acquire script from
+-- granting it again. The heads behind it may fit now. Safe to run twice.
+-- Returns {1 if it withdrew or ended something, else 0}.
+local id, keep = ARGV[1], tonumber(ARGV[2])
+local now = now_ms()
+redis.call('ZREMRANGEBYSCORE', GONE, '-inf', now)
+redis.call('ZADD', GONE, now + keep, id)
+local withdrawn = drop_ticket(id)
+local ended = drop_holder(id)
+local limit = redis.call('GET', LIMIT)
+if limit then
+  grant_heads(tonumber(limit), now)
 end
-return 0
+if withdrawn > 0 or ended > 0 then
+  return {1}
+end
+return {0}

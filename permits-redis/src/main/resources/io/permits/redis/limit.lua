@@ -1,22 +1,21 @@
 -- ARGV: limit, mode ('open': record it if none, else compare; 'change': set it; 'read').
--- Returns {recorded limit, 1 if it matches or was set, 0 if it differs, the limit's version}.
+-- Returns {recorded limit (-1 if none), 1 if it matches or was set (else 0), the limit's version}.
 local limit, mode = tonumber(ARGV[1]), ARGV[2]
-local recorded = redis.call('GET', KEYS[1])
-local version = tonumber(redis.call('GET', KEYS[10]) or '0')
+local now = now_ms()
+local recorded = redis.call('GET', LIMIT)
 if mode == 'read' then
-  return {tonumber(recorded or '-1'), 1, version}
+  return {tonumber(recorded or '-1'), 1, limit_version()}
 end
-if recorded == false or mode == 'change' then
-  redis.call('SET', KEYS[1], limit)
-  version = redis.call('INCR', KEYS[10])
-  if redis.call('EXISTS', KEYS[4]) == 0 then
-    redis.call('SET', KEYS[4], 0)
-  end
-  grant_heads_alone(limit, now_ms())
+if not recorded then
+  ensure_keys(limit, now)
+  return {limit, 1, limit_version()}
+end
+if mode == 'change' then
+  redis.call('SET', LIMIT, limit)
+  local version = redis.call('INCR', VERSION)
+  purge_holders(now)
+  grant_heads(limit, now)
   return {limit, 1, version}
 end
 recorded = tonumber(recorded)
-if recorded == limit then
-  return {recorded, 1, version}
-end
-return {recorded, 0, version}
+return {recorded, recorded == limit and 1 or 0, limit_version()}

@@ -1,10 +1,16 @@
--- ARGV: id, lease ms. Extends a lease this id still holds. Returns lease ms, or 0 if it holds
--- nothing (it expired: its permits may be someone else's now).
-local id, lease = ARGV[1], tonumber(ARGV[2])
+-- ARGV: id, token, lease ms. Extends the lease if the id still holds the grant with this token
+-- and it has not expired. Returns {lease ms}, or {0} if it is not held (its permits may be
+-- someone else's now).
+local id, token, lease = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local now = now_ms()
-purge_holders(now)
-if redis.call('ZSCORE', KEYS[2], id) then
-  redis.call('ZADD', KEYS[2], 'XX', now + lease, id)
-  return lease
+local record = redis.call('HGET', RECORDS, id)
+if not record or string.match(record, '^%d+ (%d+)') ~= token then
+  return {0}
 end
-return 0
+if tonumber(redis.call('ZSCORE', HOLDERS, id) or '0') <= now then
+  drop_holder(id, record)
+  grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), now)
+  return {0}
+end
+redis.call('ZADD', HOLDERS, 'XX', now + lease, id)
+return {lease}

@@ -1,30 +1,32 @@
--- Returns {limit, used, holders (flat: id, expiry-ms-left, permits, who ...), queue (flat:
--- ticket, permits, "since-ms pid host command" ...)} after purging what expired.
+-- Returns {limit (-1 if none), used, holders (flat: id, ms left, permits, "since-ms pid host
+-- command"), queue (flat: ticket, permits, "since-ms pid host command"), version} after ending
+-- what expired. For counts and status, not on any request's path: it reads the whole queue.
 local now = now_ms()
 purge_holders(now)
-purge_tickets(now)
+local queue = {}
+for _, id in ipairs(redis.call('ZRANGE', QUEUE, 0, -1)) do
+  local ticket = redis.call('HGET', TICKETS, id)
+  local permits, deadline, since, who
+  if ticket then
+    permits, deadline, since, who = string.match(ticket, '^(%d+) (%d+) %d+ %S+ (%d+) (.*)$')
+  end
+  if not permits or tonumber(deadline) < now then
+    drop_ticket(id)
+  else
+    table.insert(queue, id)
+    table.insert(queue, tonumber(permits))
+    table.insert(queue, since .. ' ' .. who)
+  end
+end
 local holders = {}
-local h = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+local h = redis.call('ZRANGE', HOLDERS, 0, -1, 'WITHSCORES')
 for i = 1, #h, 2 do
+  local record = redis.call('HGET', RECORDS, h[i]) or '0 0 0'
+  local permits, rest = string.match(record, '^(%d+) %d+ (.*)$')
   table.insert(holders, h[i])
   table.insert(holders, tonumber(h[i + 1]) - now)
-  local record = redis.call('HGET', KEYS[3], h[i]) or '0'
-  -- who: "grant-ms pid host command" (a handed lease's record has its token first: "tTOKEN")
-  local permits, who = string.match(record, '^(%d+) t%d+ (.*)$')
-  if not permits then
-    permits, who = string.match(record, '^(%d+) ?(.*)$')
-  end
-  table.insert(holders, tonumber(permits))
-  table.insert(holders, who)
+  table.insert(holders, tonumber(permits or '0'))
+  table.insert(holders, rest or '')
 end
-local queue = {}
-for _, ticket in ipairs(redis.call('ZRANGE', KEYS[5], 0, -1)) do
-  local value = redis.call('HGET', KEYS[6], ticket)
-  if value then
-    local permits, _, _, record = parse_ticket(value)
-    table.insert(queue, ticket)
-    table.insert(queue, permits)
-    table.insert(queue, record)
-  end
-end
-return {tonumber(redis.call('GET', KEYS[1]) or '-1'), used(), holders, queue}
+return {tonumber(redis.call('GET', LIMIT) or '-1'), used(), holders, queue,
+  limit_version()}

@@ -1,0 +1,187 @@
+package io.permits.redis;
+
+import io.permits.Permit;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The part of one request that happens in Redis, once the request holds its permits of the
+ * in-process gate: asks, waits in the queue if it may, and ends as a lease or settled.
+ *
+ * <p>Implementation notes. A request has a fresh id (never reused) and moves through {@link
+ * State}: NEW until its first acquire script is sent; ASKING while a script's outcome is unknown;
+ * QUEUED once a reply says its ticket waits; GRANTED once a reply or a wake message gives it a
+ * lease, which goes to the caller; REFUSED when Redis holds nothing for it (a request that may
+ * not wait and did not fit, or one too large). Every other way out (timeout, interrupt, close, a
+ * failure or an unknown outcome) leaves from ASKING or QUEUED, and the one exit path, in {@code
+ * finally}, cancels the id and waits for that before the caller is answered: whatever its
+ * scripts did (queued it, granted it, or are still on their way), nothing stays held for a caller
+ * told "no". A grant whose lease lapsed before its client heard of it (SPENT) makes the request
+ * start again under a fresh id.
+ *
+ * <p>While queued, the thread parks until a wake message brings its token, its ticket needs
+ * refreshing (the ticket lapses {@link #TICKET_MILLIS} after the last script that queued or
+ * refreshed it, so a dead client's tickets go within a second), or the first lease held may have
+ * expired. Asking again is the same script: it returns the grant the id already holds, so a lost
+ * message costs time, not correctness.
+ *
+ * <p>A lease's life by this JVM's monotonic clock starts before the script that granted it was
+ * sent: for a grant in a reply, that script; for a lease handed over by another client's release,
+ * the last script that found the ticket queued (the hand-over came after it ran, and lasts from
+ * there until the ticket's deadline or one lease, whichever is sooner, until renewed). It ends a
+ * drift margin before the server's expiry ({@link RedisLease#believedNanos}).
+ */
+final class RemoteRequest {
+
+  /** A ticket's life in Redis after the script that queued or refreshed it. */
+  static final long TICKET_MILLIS = 1_000;
+
+  private static final long REFRESH_MILLIS = 300;
+
+  /** Where a request stands in Redis. */
+  enum State {
+    NEW,
+    ASKING,
+    QUEUED,
+    REFUSED,
+    GRANTED
+  }
+
+  private final RedisSemaphore semaphore;
+  private final Permit gatePermit;
+  private final boolean wait;
+  private final long deadlineNanos; // with timed
+  private final boolean timed;
+  private final long refreshNanos;
+  private String id;
+  private State state = State.NEW;
+  private long sentNanos; // when the last script whose reply came was sent
+  private TicketWaiter waiter;
+
+  RemoteRequest(
+      RedisSemaphore semaphore, Permit gatePermit, boolean wait, boolean timed, long deadline) {
+    this.semaphore = semaphore;
+    this.gatePermit = gatePermit;
+    this.wait = wait;
+    this.timed = timed;
+    this.deadlineNanos = deadline;
+    this.refreshNanos =
+        TimeUnit.MILLISECONDS.toNanos(Math.min(REFRESH_MILLIS, semaphore.leaseMillis() / 3));
+    this.id = semaphore.newRequestId();
+    this.waiter = new TicketWaiter(Thread.currentThread());
+  }
+
+  /**
+   * Runs the request: a lease, or null if it may not wait, did not fit, or timed out.
+   *
+   * @throws InterruptedException if interrupted while queued
+   * @throws IllegalArgumentException if it asks for more than the limit
+   * @throws RedisSemaphoreException if Redis failed or could not be reached
+   * @throws io.permits.SemaphoreClosedException if the semaphore closed while it waited
+   */
+  @Nullable RedisLease run() throws InterruptedException {
+    try {
+      while (true) {
+        semaphore.checkOpen(); // a lease handed to a request the close failed is ended by cancel
+        if (waiter.token() > 0) { // a release handed the queued ticket its permits
+          return granted(waiter.token(), sentNanos, handedMillis());
+        }
+        AcquireReply reply = ask();
+        switch (reply.outcome()) {
+          case GRANTED -> {
+            return granted(reply.token(), sentNanos, reply.millis());
+          }
+          case TOO_LARGE -> {
+            state = State.REFUSED;
+            throw semaphore.tooLarge(gatePermit.permits(), reply.limit(), reply.version());
+          }
+          case SPENT -> startAgain();
+          case NOT_GRANTED -> {
+            if (!wait) {
+              state = State.REFUSED;
+              return null;
+            }
+            state = State.QUEUED;
+            if (!park(reply.millis())) {
+              return null;
+            }
+          }
+        }
+      }
+    } finally {
+      semaphore.stopListening(id, waiter);
+      if (state != State.GRANTED) {
+        if (state == State.ASKING || state == State.QUEUED) {
+          semaphore.endings().cancel(id);
+        }
+        gatePermit.close();
+      }
+    }
+  }
+
+  /** Sends the acquire script and waits for its reply; {@link #sentNanos} is its send. */
+  private AcquireReply ask() {
+    if (wait && state == State.NEW) {
+      semaphore.listen(id, waiter); // before the script: a hand-over's message may beat its reply
+    }
+    long sent = System.nanoTime();
+    state = State.ASKING;
+    AcquireReply reply = semaphore.askRedis(id, gatePermit.permits(), wait);
+    sentNanos = sent; // the reply came: whatever it says, the script ran after this
+    return reply;
+  }
+
+  /**
+   * How long a lease handed to the queued ticket lasts in Redis after the last script that found
+   * the ticket queued was sent, at least: the hand-over came after that script ran, and the lease
+   * lasts until the ticket's deadline or one lease, whichever is sooner (see grant_heads). The
+   * watchdog renews it at once to its full length.
+   */
+  private long handedMillis() {
+    return Math.min(semaphore.leaseMillis(), TICKET_MILLIS);
+  }
+
+  /** The id lapsed unclaimed: ask again under a fresh one (the old one holds nothing). */
+  private void startAgain() {
+    semaphore.stopListening(id, waiter);
+    id = semaphore.newRequestId();
+    waiter = new TicketWaiter(Thread.currentThread());
+    state = State.NEW;
+  }
+
+  private RedisLease granted(long token, long sentNanos, long millis) {
+    RedisLease lease =
+        semaphore.newLease(id, gatePermit, token, sentNanos + RedisLease.believedNanos(millis));
+    state = State.GRANTED;
+    return lease;
+  }
+
+  /**
+   * Parks until woken, the refresh is due, or the first lease may have expired ({@code
+   * nextExpiryMillis}, -1: none held). Returns false if the request timed out.
+   */
+  private boolean park(long nextExpiryMillis) throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    long park = refreshNanos;
+    if (nextExpiryMillis >= 0) {
+      park = Math.min(park, TimeUnit.MILLISECONDS.toNanos(nextExpiryMillis + 1));
+    }
+    if (timed) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        return false;
+      }
+      park = Math.min(park, left);
+    }
+    if (waiter.token() == 0 && !semaphore.isClosed()) {
+      LockSupport.parkNanos(semaphore, park);
+    }
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    return !timed || waiter.token() > 0 || deadlineNanos - System.nanoTime() > 0;
+  }
+}

@@ -1,0 +1,61 @@
+package io.permits.redis;
+
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.Map;
+
+/**
+ * Warns, once per semaphore opened, about server settings under which the guarantees do not hold
+ * (see docs/distributed.md): an eviction policy that may drop the semaphore's keys, and
+ * persistence that may lose grants and the fence on a crash. Read without waiting; a server
+ * that refuses {@code CONFIG GET} (renamed or forbidden) is not checked.
+ */
+final class ServerSettings {
+
+  private static final System.Logger LOG = System.getLogger(ServerSettings.class.getName());
+
+  private static final java.util.concurrent.atomic.AtomicBoolean TOLD_OF_PERSISTENCE =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  private ServerSettings() {}
+
+  static void warnIfUnsafe(String name, RedisLink link) {
+    RedisAsyncCommands<byte[], byte[]> redis = link.retain();
+    try {
+      redis
+          .configGet("maxmemory", "maxmemory-policy", "appendonly", "appendfsync")
+          .whenComplete(
+              (settings, refused) -> {
+                link.release();
+                if (refused == null) {
+                  warn(name, settings);
+                }
+              });
+    } catch (RuntimeException refused) {
+      link.release();
+    }
+  }
+
+  static void warn(String name, Map<String, String> settings) {
+    String policy = settings.getOrDefault("maxmemory-policy", "noeviction");
+    if (!policy.equals("noeviction") && !"0".equals(settings.get("maxmemory"))) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "semaphore ''{0}'': Redis has maxmemory-policy {1}: it may evict the semaphore''s keys"
+              + " and so hand out permits twice; set maxmemory-policy noeviction",
+          name,
+          policy);
+    }
+    boolean durable =
+        "yes".equals(settings.get("appendonly")) && "always".equals(settings.get("appendfsync"));
+    if (!durable && TOLD_OF_PERSISTENCE.compareAndSet(false, true)) { // once per JVM
+      LOG.log(
+          System.Logger.Level.INFO,
+          "semaphore ''{0}'': Redis has appendonly {1}, appendfsync {2}: a crash may lose the"
+              + " latest grants (their permits may be handed out again, the fence is seeded"
+              + " from the clock)",
+          name,
+          settings.get("appendonly"),
+          settings.get("appendfsync"));
+    }
+  }
+}

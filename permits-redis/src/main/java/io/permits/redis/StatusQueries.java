@@ -1,0 +1,55 @@
+package io.permits.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanIterator;
+import io.lettuce.core.codec.ByteArrayCodec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** Reads semaphores without opening them: for {@code permits status}. */
+final class StatusQueries {
+
+  private StatusQueries() {}
+
+  static RedisSemaphoreStatus status(RedisClient client, String name, RedisKeys keys) {
+    try (var connection = client.connect(ByteArrayCodec.INSTANCE)) {
+      List<Object> state =
+          RedisScripts.STATE.run(connection.async(), keys).get(30, TimeUnit.SECONDS);
+      int limit = RedisSemaphore.toInt(state.get(0));
+      if (limit < 0) {
+        throw new IllegalStateException("no semaphore '" + name + "' in Redis");
+      }
+      return new RedisSemaphoreStatus(
+          name, limit, HolderRecord.holders(state), HolderRecord.waiters(state));
+    } catch (ExecutionException | TimeoutException | RedisException failed) { // the last: connect
+      throw new RedisSemaphoreException(
+          "semaphore '" + name + "': status failed: " + failed.getMessage(), failed);
+    } catch (InterruptedException interrupted) {
+      Thread.currentThread().interrupt();
+      throw new RedisSemaphoreException(
+          "semaphore '" + name + "': status interrupted", interrupted);
+    }
+  }
+
+  static List<String> names(RedisClient client) {
+    try (var connection = client.connect()) {
+      List<String> names = new ArrayList<>();
+      ScanIterator<String> keys =
+          ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches("{permits:*}:limit"));
+      while (keys.hasNext()) {
+        String key = keys.next();
+        names.add(key.substring("{permits:".length(), key.length() - "}:limit".length()));
+      }
+      names.sort(null);
+      return names;
+    } catch (RedisException failed) {
+      throw new RedisSemaphoreException(
+          "listing the semaphores failed: " + failed.getMessage(), failed);
+    }
+  }
+}

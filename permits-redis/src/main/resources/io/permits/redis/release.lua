@@ -1,0 +1,12 @@
+-- ARGV: id, token. Ends the lease only if the id still holds the grant with this token, so a
+-- release sent twice ends it once. The permits freed go to the queue's heads that fit.
+-- Returns the permits released (0 if the lease was no longer held).
+local id, token = ARGV[1], ARGV[2]
+local record = redis.call('HGET', RECORDS, id)
+if not record or string.match(record, '^%d+ (%d+)') ~= token then
+  return {0}
+end
+local released = drop_holder(id, record)
+local limit = tonumber(redis.call('GET', LIMIT) or '0')
+grant_heads(limit, now_ms())
+return {released}
