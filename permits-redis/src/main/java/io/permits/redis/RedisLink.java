@@ -101,12 +101,9 @@ final class RedisLink {
   }
 
   /**
-   * The longest {@link #open} waits for the connections. Lettuce's own timeouts end a connect
-   * well before that, but one that meets the client's shutdown may never end: the handshake
-   * completes its future only from a listener on the channel's closing, which an event loop
-   * already shut down refuses ("Failed to submit a listener notification task"), and {@code
-   * connect()} waits for that future without a limit. Without this bound the lock stayed held
-   * for good, and every later use of the semaphore waited for it.
+   * The longest {@link #open} waits for the connections: a connect that meets the client's
+   * shutdown may never end (its handshake completes only from a listener that an event loop
+   * already shut down refuses), and the lock would stay held for good.
    */
   static final java.time.Duration OPEN_PATIENCE = java.time.Duration.ofSeconds(90);
 
@@ -116,12 +113,9 @@ final class RedisLink {
       @Nullable StatefulRedisPubSubConnection<String, String> wake) {}
 
   /**
-   * Connects on a thread of its own and waits for it without being interruptible: Lettuce's
-   * connect fails when the waiting thread is interrupted, which turned an interrupt sent to a
-   * thread reading a count of a closed semaphore (reopening its connections) into a {@code
-   * RedisConnectionException} (found by the stress run); the interrupt is kept for the caller.
-   * It waits at most its patience ({@link #OPEN_PATIENCE}); connections that come after that are
-   * closed by the connecting thread.
+   * Connects on a thread of its own and waits for it without being interruptible (Lettuce fails a
+   * connect whose waiting thread is interrupted; the interrupt is kept for the caller), at most
+   * {@link #OPEN_PATIENCE}; connections that come later are closed by the connecting thread.
    */
   private void open() {
     CompletableFuture<Opened> opened = new CompletableFuture<>();
@@ -167,9 +161,7 @@ final class RedisLink {
     StatefulRedisConnection<byte[], byte[]> scripts = null;
     StatefulRedisPubSubConnection<String, String> wakeUps = null;
     try {
-      // scripts go as bytes: Netty's UTF-8 writer, without Unsafe on JDK 24+, put string
-      // arguments into direct buffers a char at a time, a sixth of the I/O thread's time under
-      // load
+      // scripts go as bytes: Netty's UTF-8 writer is slow without Unsafe (JDK 24+)
       scripts = client.connect(ByteArrayCodec.INSTANCE);
       wakeUps = client.connectPubSub();
       wakeUps.addListener(
