@@ -83,22 +83,17 @@ final class HolderRecord {
     return ((List<?>) state.get(3)).size() / 3;
   }
 
-  /**
-   * One holder or waiter: its id, its permits and its record; a record without a process (a
-   * ticket queued by a version before 2026-12-03) gives the epoch and no process.
-   */
+  /** One holder or waiter: its id, its permits and its record ("since-ms pid host command"). */
   private static PermitHolder entry(Object id, Object permits, Object record) {
     String[] parts = text(record).split(" ", 4);
-    Instant since = Instant.EPOCH;
-    HolderProcess process = null;
-    if (parts.length >= 3) {
-      since = Instant.ofEpochMilli(parseLong(parts[0]));
-      process =
-          new HolderProcess(
-              parseLong(parts[1]),
-              parts[2],
-              parts.length == 4 ? Optional.of(parts[3]) : Optional.empty());
-    }
+    Instant since = Instant.ofEpochMilli(parseLong(parts[0]));
+    HolderProcess process =
+        parts.length < 3
+            ? null
+            : new HolderProcess(
+                parseLong(parts[1]),
+                parts[2],
+                parts.length == 4 ? Optional.of(parts[3]) : Optional.empty());
     return new PermitHolder(((Long) permits).intValue(), text(id), 0, since, null, process);
   }
 

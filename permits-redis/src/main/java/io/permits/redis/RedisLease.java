@@ -63,7 +63,7 @@ final class RedisLease implements Lease {
 
   /** A renewal sent at {@code sentNanos} succeeded: the lease runs until then plus its length. */
   void renewed(long newDeadlineNanos) {
-    if (newDeadlineNanos > deadlineNanos) {
+    if (newDeadlineNanos - deadlineNanos > 0) { // nanoTime values compare by difference
       deadlineNanos = newDeadlineNanos;
     }
   }

@@ -8,7 +8,8 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
@@ -132,17 +133,13 @@ final class RedisLink {
                 opened.completeExceptionally(failed);
               }
             });
+    // a connect still running at the patience's end fails the wait; join() waits through
+    // interrupts and keeps them for the caller
+    opened.completeOnTimeout(null, openPatience.toMillis(), TimeUnit.MILLISECONDS);
     Opened now;
     try {
-      try {
-        now = Uninterruptibly.get(opened, openPatience);
-      } catch (java.util.concurrent.TimeoutException tooLong) {
-        opened.completeExceptionally(
-            new RedisConnectionException(
-                "connecting to Redis did not end within " + openPatience.toMillis() + " ms"));
-        now = Uninterruptibly.get(opened); // done: this failure, or what came just before it
-      }
-    } catch (ExecutionException failed) {
+      now = opened.join();
+    } catch (CompletionException failed) {
       if (failed.getCause() instanceof RuntimeException runtime) {
         throw runtime;
       }
@@ -150,6 +147,10 @@ final class RedisLink {
         throw error;
       }
       throw new IllegalStateException(failed.getCause());
+    }
+    if (now == null) {
+      throw new RedisConnectionException(
+          "connecting to Redis did not end within " + openPatience.toMillis() + " ms");
     }
     connection = java.util.Objects.requireNonNull(now.connection());
     wake = now.wake();

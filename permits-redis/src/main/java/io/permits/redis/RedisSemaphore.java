@@ -166,7 +166,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public int available() {
-    return stats().available();
+    return stats().available(); // a count of Redis and this JVM's gate: one script
   }
 
   @Override

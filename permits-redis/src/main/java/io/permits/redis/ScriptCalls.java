@@ -3,7 +3,7 @@ package io.permits.redis;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 
 /**
  * Runs one semaphore's scripts on its connections: {@link #send} without waiting, {@link #call}
@@ -53,8 +53,8 @@ final class ScriptCalls {
    */
   List<Object> call(RedisScripts script, String... args) {
     try {
-      return Uninterruptibly.get(send(script, args));
-    } catch (ExecutionException failed) {
+      return send(script, args).join(); // waits through interrupts, and keeps them
+    } catch (CompletionException failed) {
       throw failure(script, failed.getCause());
     }
   }
