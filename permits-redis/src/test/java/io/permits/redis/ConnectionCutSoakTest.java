@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -44,6 +45,7 @@ class ConnectionCutSoakTest {
   private static final long MIN_GRANTS = 100;
   private static final int MUTE_MILLIS = 20;
 
+  private final RedisServer server = RedisServer.start();
   private final long seed = Long.getLong("permits.soak.seed", System.nanoTime());
   private final AtomicInteger inside = new AtomicInteger();
   private final AtomicInteger maxInside = new AtomicInteger();
@@ -55,6 +57,11 @@ class ConnectionCutSoakTest {
   private final CountDownLatch failed = new CountDownLatch(1);
   private volatile boolean stopping;
 
+  @AfterEach
+  void stopRedis() {
+    server.close();
+  }
+
   @Test
   void permitsStayWithinTheLimitAndAreAllCountedBackWhileConnectionsAreCutAtRandom()
       throws Exception {
@@ -65,8 +72,7 @@ class ConnectionCutSoakTest {
     List<RedisSemaphore> semaphores = new ArrayList<>();
     List<Thread> threads = new ArrayList<>();
     ScheduledExecutorService cutter = Executors.newSingleThreadScheduledExecutor();
-    try (RedisServer server = RedisServer.start();
-        HoldingProxy proxy = new HoldingProxy(URI.create(server.uri()).getPort());
+    try (HoldingProxy proxy = new HoldingProxy(URI.create(server.uri()).getPort());
         SemaphoreKeys keys = new SemaphoreKeys(server.uri(), "soak")) {
       for (int c = 0; c < CLIENTS; c++) {
         RedisURI uri = RedisURI.create(proxy.uri());

@@ -15,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -35,6 +36,7 @@ class RestartWithoutPersistenceTest {
 
   private enum Phase { BEFORE, DOWN, AFTER }
 
+  private final RedisServer server = RedisServer.start();
   private volatile Phase phase = Phase.BEFORE;
   private volatile long restartedNanos;
   private final AtomicLong highestBefore = new AtomicLong();
@@ -107,12 +109,17 @@ class RestartWithoutPersistenceTest {
     }
   }
 
+  @AfterEach
+  void stopRedis() {
+    server.close();
+  }
+
   @Test
   void clientsRecreateTheSemaphoreAfterARestartWithoutDataAndTokensKeepRising()
       throws Exception {
     List<Client> clients = new ArrayList<>();
     List<Thread> workers = new ArrayList<>();
-    try (RedisServer server = RedisServer.start()) {
+    try {
       for (int i = 0; i < CLIENTS; i++) {
         Client client = new Client(i, server.uri());
         clients.add(client);
