@@ -16,8 +16,8 @@ local function granted_before()
   end
   local expiry = tonumber(redis.call('ZSCORE', HOLDERS, id) or '0')
   if expiry <= now then
-    drop_holder(id, record) -- it lapsed before its client heard of it
-    grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), now)
+    local _, in_use = drop_holder(id, record) -- it lapsed before its client heard of it
+    grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), in_use, now)
     return {-2}
   end
   return {1, tonumber(string.match(record, '^%d+ (%d+)')), expiry - now}
@@ -30,18 +30,23 @@ end
 if redis.call('ZSCORE', GONE, id) then
   return {-2}
 end
-local limit = ensure_keys(ARGV[7], now)
+local limit, in_use = ensure_keys(ARGV[7], now)
 if permits > limit then
   drop_ticket(id)
   return {-1, limit, limit_version()}
 end
-purge_holders(now)
-local queued = grant_heads(limit, now)
-local mine = granted_before() -- its own ticket may have been a head that now fits
-if mine then
-  return mine
+if purge_holders(now) then
+  in_use = used()
 end
-if not queued and used() + permits <= limit then
+local queued, granted = grant_heads(limit, in_use, now)
+if granted > 0 then
+  local mine = granted_before() -- its own ticket may have been a head that now fits
+  if mine then
+    return mine
+  end
+  in_use = used()
+end
+if not queued and in_use + permits <= limit then
   return {1, grant(id, permits, now + lease, now, who), lease}
 end
 if wait > 0 then

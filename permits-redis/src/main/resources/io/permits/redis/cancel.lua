@@ -8,10 +8,10 @@ local now = now_ms()
 redis.call('ZREMRANGEBYSCORE', GONE, '-inf', now)
 redis.call('ZADD', GONE, now + keep, id)
 local withdrawn = drop_ticket(id)
-local ended = drop_holder(id)
+local ended, in_use = drop_holder(id)
 local limit = redis.call('GET', LIMIT)
 if limit then
-  grant_heads(tonumber(limit), now)
+  grant_heads(tonumber(limit), in_use, now)
 end
 if withdrawn > 0 or ended > 0 then
   return {1}

@@ -21,17 +21,17 @@ end
 -- Keys lost with a restart without persistence (or deleted) are made again: the limit from the
 -- asking client's configuration, the fence and the version from the clock, so that tokens and
 -- versions keep increasing (as long as the clock does not step back and fewer than 1,000 tokens a
--- millisecond were drawn on average). Returns the limit.
+-- millisecond were drawn on average). Returns the limit and the permits in use.
 local function ensure_keys(configured, now)
-  local limit = redis.call('GET', LIMIT)
-  if limit then
-    return tonumber(limit)
+  local counts = redis.call('MGET', LIMIT, USED)
+  if counts[1] then
+    return tonumber(counts[1]), tonumber(counts[2] or '0')
   end
   redis.call('SET', LIMIT, configured)
   redis.call('SET', FENCE, now * 1000, 'NX')
   redis.call('SET', VERSION, now, 'NX')
   redis.call('SET', USED, 0, 'NX')
-  return tonumber(configured)
+  return tonumber(configured), tonumber(redis.call('GET', USED))
 end
 
 local function used()
@@ -43,25 +43,28 @@ local function limit_version()
 end
 
 -- Ends a lease: its record, its expiry and its permits in used go together. Returns its permits
--- (0 if the id holds nothing).
+-- (0 if the id holds nothing) and used after it (nil if unchanged).
 local function drop_holder(id, record)
   record = record or redis.call('HGET', RECORDS, id)
   if not record then
     return 0
   end
   local permits = tonumber(string.match(record, '^(%d+)'))
+  local in_use
   if redis.call('HDEL', RECORDS, id) == 1 then
-    redis.call('DECRBY', USED, permits)
+    in_use = redis.call('DECRBY', USED, permits)
   end
   redis.call('ZREM', HOLDERS, id)
-  return permits
+  return permits, in_use
 end
 
--- Ends the leases whose expiry passed; work bounded by what it ends.
+-- Ends the leases whose expiry passed; work bounded by what it ends. Returns whether it ended any.
 local function purge_holders(now)
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', HOLDERS, '-inf', now)) do
+  local expired = redis.call('ZRANGEBYSCORE', HOLDERS, '-inf', now)
+  for _, id in ipairs(expired) do
     drop_holder(id)
   end
+  return #expired > 0
 end
 
 -- Starts a lease that expires at 'expiry': token drawn, record, expiry and used written together.
@@ -87,18 +90,20 @@ end
 -- asks). Until that client renews it, the lease expires when the ticket would have (at most a
 -- second after its waiter last asked), or one lease from now if that is sooner: a waiter that
 -- died holds what it is handed for a second at most. Heads past their deadline (their client
--- died) are dropped on the way. Work is bounded by what it grants and drops. Returns whether
--- anyone is still queued.
-local function grant_heads(limit, now)
-  local free = limit - used()
+-- died) are dropped on the way. Work is bounded by what it grants and drops. in_use and now: the
+-- caller's, if it has them. Returns whether anyone is still queued, and how many were granted.
+local function grant_heads(limit, in_use, now)
+  local free = limit - (in_use or used())
+  local granted = 0
   while true do
     local heads = redis.call('ZRANGE', QUEUE, 0, 15)
     if #heads == 0 then
-      return false
+      return false, granted
     end
     if free <= 0 then
-      return true
+      return true, granted
     end
+    now = now or now_ms()
     local tickets = redis.call('HMGET', TICKETS, unpack(heads))
     for i, id in ipairs(heads) do
       local permits, deadline, lease, client, since, who
@@ -109,8 +114,9 @@ local function grant_heads(limit, now)
       if not permits or tonumber(deadline) < now then
         drop_ticket(id)
       elseif tonumber(permits) > free then
-        return true
+        return true, granted
       else
+        granted = granted + 1
         drop_ticket(id)
         free = free - tonumber(permits)
         local expiry = math.min(now + tonumber(lease), tonumber(deadline))

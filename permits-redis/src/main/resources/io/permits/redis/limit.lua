@@ -14,7 +14,7 @@ if mode == 'change' then
   redis.call('SET', LIMIT, limit)
   local version = redis.call('INCR', VERSION)
   purge_holders(now)
-  grant_heads(limit, now)
+  grant_heads(limit, nil, now)
   return {limit, 1, version}
 end
 recorded = tonumber(recorded)

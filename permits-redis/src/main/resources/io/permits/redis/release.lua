@@ -6,7 +6,6 @@ local record = redis.call('HGET', RECORDS, id)
 if not record or string.match(record, '^%d+ (%d+)') ~= token then
   return {0}
 end
-local released = drop_holder(id, record)
-local limit = tonumber(redis.call('GET', LIMIT) or '0')
-grant_heads(limit, now_ms())
+local released, in_use = drop_holder(id, record)
+grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), in_use)
 return {released}

@@ -8,8 +8,8 @@ if not record or string.match(record, '^%d+ (%d+)') ~= token then
   return {0}
 end
 if tonumber(redis.call('ZSCORE', HOLDERS, id) or '0') <= now then
-  drop_holder(id, record)
-  grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), now)
+  local _, in_use = drop_holder(id, record)
+  grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), in_use, now)
   return {0}
 end
 redis.call('ZADD', HOLDERS, 'XX', now + lease, id)
