@@ -5,12 +5,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ends leases and requests in Redis: {@link #release} a closed lease (sent, not waited for), and
- * {@link #cancel} a request that gave up (waited for, so that it is settled before its caller is
- * answered). Both scripts name what they end (a lease by id and token, a request by id) and are
- * safe to run twice, so one lost to the connection is simply sent again: up to {@link #ATTEMPTS}
- * times, {@link #RETRY_MILLIS} apart. An error from the server itself, or the last failure, is
- * logged: a lease then expires in Redis within its length, a ticket within a second.
+ * Settles requests that gave up: {@link #cancel} withdraws a request's ticket and ends whatever
+ * its scripts were granted, and is waited for, so that nothing is held for a caller told "no".
+ * The cancel names the request's id and is safe to run twice, so one lost to the connection is
+ * simply sent again: up to {@link #ATTEMPTS} times, {@link #RETRY_MILLIS} apart. An error from
+ * the server itself, or the last failure, is logged: a lease then expires in Redis within its
+ * length, a ticket within a second.
  */
 final class Endings {
 
@@ -35,11 +35,6 @@ final class Endings {
     this.timer = timer;
   }
 
-  /** Sends the release of a lease; {@code done} runs once it is settled or given up. */
-  void release(String id, long token, Runnable done) {
-    send(RedisScripts.RELEASE, new String[] {id, Long.toString(token)}, done, 1);
-  }
-
   /**
    * Cancels a request's id: withdraws its ticket, ends a lease granted to it meanwhile, and
    * refuses a late copy of its acquire script. Waits while failures come quickly, at most {@link
@@ -55,7 +50,7 @@ final class Endings {
       } catch (RedisSemaphoreException failed) {
         boolean patient = System.nanoTime() - began < CANCEL_PATIENCE_NANOS;
         if (ScriptCalls.isServerError(failed) || !patient || attempt == ATTEMPTS) {
-          send(RedisScripts.CANCEL, args, () -> {}, attempt + 1);
+          send(args, attempt + 1);
           return;
         }
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(RETRY_MILLIS));
@@ -63,41 +58,38 @@ final class Endings {
     }
   }
 
-  private void send(RedisScripts script, String[] args, Runnable done, int attempt) {
+  /** Sends a cancel in the background, again while the connection fails. */
+  private void send(String[] args, int attempt) {
     try {
       calls
-          .send(script, args)
+          .send(RedisScripts.CANCEL, args)
           .whenComplete(
               (reply, failure) -> {
-                if (failure == null) {
-                  done.run();
-                } else {
-                  again(script, args, done, attempt, failure);
+                if (failure != null) {
+                  again(args, attempt, failure);
                 }
               });
     } catch (RedisSemaphoreException unreachable) {
-      again(script, args, done, attempt, unreachable);
+      again(args, attempt, unreachable);
     }
   }
 
-  private void again(
-      RedisScripts script, String[] args, Runnable done, int attempt, Throwable failure) {
+  private void again(String[] args, int attempt, Throwable failure) {
     if (attempt < ATTEMPTS && !ScriptCalls.isServerError(failure)) {
       // on a virtual thread: reopening the connections may wait for a connect timeout, which
       // must not hold up the JVM's one watchdog thread
       timer.schedule(
-          () -> Thread.startVirtualThread(() -> send(script, args, done, attempt + 1)),
+          () -> Thread.startVirtualThread(() -> send(args, attempt + 1)),
           RETRY_MILLIS,
           TimeUnit.MILLISECONDS);
       return;
     }
     LOG.log(
         System.Logger.Level.WARNING,
-        "semaphore ''{0}'': {1} of {2} failed ({3}); it expires in Redis by itself",
+        "semaphore ''{0}'': cancelling request {1} failed ({2}); its ticket lapses in a second,"
+            + " a lease it was granted expires by itself",
         name,
-        script.name().toLowerCase(),
         args[0],
         String.valueOf(failure.getMessage()));
-    done.run();
   }
 }

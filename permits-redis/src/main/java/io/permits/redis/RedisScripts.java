@@ -40,21 +40,35 @@ enum RedisScripts {
     StringBuilder dispatch = new StringBuilder("local operations = {");
     for (RedisScripts each : values()) {
       String name = each.name().toLowerCase();
-      text.append("local function ").append(name).append("()\n")
-          .append("local ARGV = {unpack(ARGV, 2)}\n")
+      text.append("local function ").append(name).append("(first)\n")
+          .append("local ARGV = {unpack(ARGV, first)}\n")
           .append(read(name + ".lua")).append("\nend\n");
       dispatch.append(name).append(" = ").append(name).append(", ");
     }
-    return text.append(dispatch).append("}\nreturn operations[ARGV[1]]()\n").toString();
+    // ARGV: the operation, the number of releases carried, their (id, token) pairs, its own
+    return text.append(dispatch).append("}\n")
+        .append("local carried = tonumber(ARGV[2])\n")
+        .append("for i = 3, 2 * carried + 1, 2 do release_lease(ARGV[i], ARGV[i + 1]) end\n")
+        .append("return operations[ARGV[1]](2 * carried + 3)\n")
+        .toString();
   }
 
-  /** Runs the script on the keys of one semaphore; the future completes on Lettuce's thread. */
+  /**
+   * Runs the operation on the keys of one semaphore, after the releases it carries ((id, token)
+   * pairs, flat); the future completes on Lettuce's thread.
+   */
   CompletableFuture<List<Object>> run(
-      RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, String... args) {
-    byte[][] values = new byte[args.length + 1][];
+      RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, List<String> carried,
+      String... args) {
+    byte[][] values = new byte[2 + carried.size() + args.length][];
     values[0] = operation;
-    for (int i = 0; i < args.length; i++) {
-      values[i + 1] = args[i].getBytes(StandardCharsets.UTF_8);
+    values[1] = Integer.toString(carried.size() / 2).getBytes(StandardCharsets.UTF_8);
+    int at = 2;
+    for (String each : carried) {
+      values[at++] = each.getBytes(StandardCharsets.UTF_8);
+    }
+    for (String arg : args) {
+      values[at++] = arg.getBytes(StandardCharsets.UTF_8);
     }
     CompletableFuture<List<Object>> result = new CompletableFuture<>();
     redis

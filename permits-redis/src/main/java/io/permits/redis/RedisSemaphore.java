@@ -99,7 +99,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.who = HolderRecord.describeThisProcess(builder.command);
     RedisKeys keys = new RedisKeys(name);
     this.link = new RedisLink(builder.client, keys.wakeChannel(clientId), this::onWakeMessage);
-    this.calls = new ScriptCalls(name, keys, link);
+    this.calls = new ScriptCalls(name, keys, link, WATCHDOG);
     this.endings = new Endings(name, calls, WATCHDOG);
     List<Object> recorded;
     try {
@@ -377,6 +377,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       return;
     }
     gate.close();
+    calls.flush();
     waiters.values().forEach(TicketWaiter::wake);
     renewer.stopWhenEmpty();
     link.retire();
@@ -454,7 +455,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /** A lease was closed: its release is sent, not waited for. */
   void released(RedisLease lease) {
     renewer.remove(lease);
-    endings.release(lease.id(), lease.token(), link::release);
+    calls.release(lease.id(), lease.token(), link::release);
   }
 
   private CompletableFuture<Boolean> sendRenewal(RedisLease lease) {

@@ -1,30 +1,120 @@
 package io.permits.redis;
 
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs one semaphore's scripts on its connections: {@link #send} without waiting, {@link #call}
+ * Runs one semaphore's scripts on its connection: {@link #send} without waiting, {@link #call}
  * waiting for the reply without being interruptible (a reply, a grant above all, is never dropped
- * because the waiting thread was interrupted; the interrupt is kept). Scripts sent by one
- * semaphore run in Redis in the order they were sent: they share one connection.
+ * because the waiting thread was interrupted; the interrupt is kept), and {@link #release}s of
+ * closed leases, which ride with the next script sent.
+ *
+ * <p>Implementation notes. A release is queued, not sent: the next script this semaphore sends
+ * (typically the closing thread's next acquire) carries every queued release and Redis runs them
+ * first; releases no script carried are sent alone by a flush that ticks every {@link
+ * #FLUSH_MICROS} while releases are being queued (a timer task per release woke the timer thread
+ * once per lease, a context switch per acquire and release on a busy machine). Scripts
+ * are handed to Lettuce in the order the releases were taken, under {@code sending}, and share
+ * one connection, so Redis runs them in that order too: a count asked for after a close sees
+ * its release. A script that fails on the connection queues its releases again (they are safe
+ * to run twice: each names its lease's id and token), up to {@link #ATTEMPTS} times, {@link
+ * #RETRY_MILLIS} apart; after that, or on an error from the server, the failure is logged and
+ * the lease expires in Redis within its length.
  */
 final class ScriptCalls {
+
+  private static final System.Logger LOG = System.getLogger(ScriptCalls.class.getName());
+  private static final long FLUSH_MICROS = 1_000;
+  private static final int ATTEMPTS = 5;
+  private static final long RETRY_MILLIS = 100;
+
+  /** A closed lease's release, waiting for a script to carry it. */
+  private record Release(String id, long token, Runnable done, int attempt) {}
 
   private final String name;
   private final RedisKeys keys;
   private final RedisLink link;
+  private final ScheduledExecutorService timer;
+  private final ReentrantLock sending = new ReentrantLock();
+  private final List<Release> queued = new ArrayList<>(); // guarded by sending
+  private final java.util.concurrent.atomic.AtomicBoolean ticking =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean queuedSinceTick;
 
-  ScriptCalls(String name, RedisKeys keys, RedisLink link) {
+  ScriptCalls(String name, RedisKeys keys, RedisLink link, ScheduledExecutorService timer) {
     this.name = name;
     this.keys = keys;
     this.link = link;
+    this.timer = timer;
+  }
+
+  /** Queues the release of a lease; {@code done} runs once it is settled or given up. */
+  void release(String id, long token, Runnable done) {
+    queue(new Release(id, token, done, 1));
+  }
+
+  private void queue(Release release) {
+    sending.lock();
+    try {
+      queued.add(release);
+    } finally {
+      sending.unlock();
+    }
+    queuedSinceTick = true;
+    if (ticking.compareAndSet(false, true)) {
+      timer.schedule(this::tick, FLUSH_MICROS, TimeUnit.MICROSECONDS);
+    }
   }
 
   /**
-   * Sends a script; the future completes on Lettuce's thread.
+   * The flush's tick: sends what no script carried, then ticks again if releases were queued
+   * since the last tick; else stops (and starts again if one was queued as it stopped).
+   */
+  private void tick() {
+    if (hasQueued()) { // on a virtual thread: opening the connections may wait for a connect
+      Thread.startVirtualThread(this::flush);
+    }
+    boolean busy = queuedSinceTick;
+    queuedSinceTick = false;
+    if (busy || hasQueued()) {
+      timer.schedule(this::tick, FLUSH_MICROS, TimeUnit.MICROSECONDS);
+      return;
+    }
+    ticking.set(false);
+    if (queuedSinceTick && ticking.compareAndSet(false, true)) {
+      timer.schedule(this::tick, FLUSH_MICROS, TimeUnit.MICROSECONDS);
+    }
+  }
+
+  private boolean hasQueued() {
+    sending.lock();
+    try {
+      return !queued.isEmpty();
+    } finally {
+      sending.unlock();
+    }
+  }
+
+  /** Sends the queued releases alone, if no script carried them meanwhile. */
+  void flush() {
+    if (!hasQueued()) {
+      return;
+    }
+    try {
+      send(RedisScripts.RELEASE);
+    } catch (RedisSemaphoreException unreachable) {
+      // its releases are queued again
+    }
+  }
+
+  /**
+   * Sends a script, carrying the queued releases; the future completes on Lettuce's thread.
    *
    * @throws RedisSemaphoreException if the connections cannot be opened
    */
@@ -33,16 +123,41 @@ final class ScriptCalls {
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
+      sending.lock();
+      List<Release> waiting;
+      try {
+        waiting = List.copyOf(queued);
+        queued.clear();
+      } finally {
+        sending.unlock();
+      }
+      retry(waiting, unreachable); // queued again, each attempt counted
       throw failure(script, unreachable);
     }
+    List<Release> carried = List.of();
     CompletableFuture<List<Object>> reply;
+    sending.lock();
     try {
-      reply = script.run(redis, keys, args);
+      carried = List.copyOf(queued);
+      queued.clear();
+      reply = script.run(redis, keys, pairs(carried), args);
     } catch (RuntimeException failed) {
       link.release();
+      retry(carried, failed);
       throw failure(script, failed);
+    } finally {
+      sending.unlock();
     }
-    return reply.whenComplete((ignored, failure) -> link.release());
+    List<Release> sent = carried;
+    return reply.whenComplete(
+        (ignored, failure) -> {
+          link.release();
+          if (failure == null) {
+            sent.forEach(release -> release.done().run());
+          } else {
+            retry(sent, failure);
+          }
+        });
   }
 
   /**
@@ -57,6 +172,36 @@ final class ScriptCalls {
     } catch (CompletionException failed) {
       throw failure(script, failed.getCause());
     }
+  }
+
+  /** Releases whose script failed on the connection are queued again; the rest are given up. */
+  private void retry(List<Release> releases, Throwable failure) {
+    for (Release release : releases) {
+      if (release.attempt() < ATTEMPTS && !isServerError(failure)) {
+        timer.schedule(
+            () -> queue(new Release(release.id(), release.token(), release.done(),
+                release.attempt() + 1)),
+            RETRY_MILLIS,
+            TimeUnit.MILLISECONDS);
+      } else {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis by itself",
+            name,
+            release.id(),
+            String.valueOf(failure.getMessage()));
+        release.done().run();
+      }
+    }
+  }
+
+  private static List<String> pairs(List<Release> releases) {
+    List<String> pairs = new ArrayList<>(releases.size() * 2);
+    for (Release release : releases) {
+      pairs.add(release.id());
+      pairs.add(Long.toString(release.token()));
+    }
+    return pairs;
   }
 
   /** A failure that names the semaphore and the operation. */

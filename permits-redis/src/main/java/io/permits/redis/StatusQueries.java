@@ -19,7 +19,7 @@ final class StatusQueries {
   static RedisSemaphoreStatus status(RedisClient client, String name, RedisKeys keys) {
     try (var connection = client.connect(ByteArrayCodec.INSTANCE)) {
       List<Object> state =
-          RedisScripts.STATE.run(connection.async(), keys).get(30, TimeUnit.SECONDS);
+          RedisScripts.STATE.run(connection.async(), keys, List.of()).get(30, TimeUnit.SECONDS);
       int limit = RedisSemaphore.toInt(state.get(0));
       if (limit < 0) {
         throw new IllegalStateException("no semaphore '" + name + "' in Redis");

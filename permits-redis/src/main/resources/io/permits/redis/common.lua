@@ -94,6 +94,9 @@ end
 -- caller's, if it has them. Returns whether anyone is still queued, and how many were granted.
 local function grant_heads(limit, in_use, now)
   local free = limit - (in_use or used())
+  if free <= 0 then
+    return redis.call('ZCARD', QUEUE) > 0, 0
+  end
   local granted = 0
   while true do
     local heads = redis.call('ZRANGE', QUEUE, 0, 15)
@@ -124,6 +127,17 @@ local function grant_heads(limit, in_use, now)
         redis.call('PUBLISH', WAKE .. client, string.format('%s %d', id, token))
       end
     end
+  end
+end
+
+-- Ends the lease only if the id still holds the grant with this token, so a release sent twice
+-- ends it once; the permits freed go to the queue's heads that fit. Releases ride, in order,
+-- before the operation of any script a client sends (see the dispatch in RedisScripts).
+local function release_lease(id, token)
+  local record = redis.call('HGET', RECORDS, id)
+  if record and string.match(record, '^%d+ (%d+)') == token then
+    local _, in_use = drop_holder(id, record)
+    grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), in_use)
   end
 end
 
