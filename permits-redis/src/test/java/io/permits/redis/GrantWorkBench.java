@@ -19,22 +19,26 @@ import org.junit.jupiter.api.Timeout;
  * A measurement, not a test: the server's time per grant (a release handing its permit to the
  * head ticket, see {@link SyntheticQueue}) with 10 and with 1,000 tickets queued, from {@code INFO
  * commandstats} ({@code cmdstat_evalsha}'s usec over calls, after {@code CONFIG RESETSTAT}): the
- * script's whole run on the server, no network, no client. Runs alternate the two lengths; each
+ * script's whole run on the server, no network, no client. Runs alternate the lengths; each
  * starts from a fresh state, makes 200 grants unmeasured (the first loads the script), then
  * {@code permits.grantwork.grants} (default 20,000) measured; {@code permits.grantwork.rounds}
- * (default 5) runs per length. Prints a Markdown report (median and range per length) and writes
- * it to target/grant-work-bench.md.
+ * (default 5) runs per length; {@code permits.grantwork.lengths} (default 10,1000) the queue
+ * lengths. Prints a Markdown report (median and range per length) and writes it to
+ * target/grant-work-bench.md.
  *
  * <p>Not run by {@code mvn verify} (its name does not end in Test); run it with {@code bin/bench
  * redis-queue}, or {@code bin/mvn -B -q -ntp test -pl permits-redis -am -Dtest=GrantWorkBench
- * -Dsurefire.failIfNoSpecifiedTests=false} (add {@code -Dpermits.grantwork.grants=N} or {@code
- * -Dpermits.grantwork.rounds=N}). Measure on a quiet machine: the report gives the load average
- * at its start and end.
+ * -Dsurefire.failIfNoSpecifiedTests=false}, either with e.g. {@code
+ * -Dpermits.grantwork.lengths=10,1000,10000}. Measure on a quiet machine: the report gives the
+ * load average at its start and end.
  */
 @Timeout(value = 30, unit = TimeUnit.MINUTES)
 class GrantWorkBench {
 
-  private static final int[] LENGTHS = {10, 1_000};
+  private static final int[] LENGTHS =
+      Arrays.stream(System.getProperty("permits.grantwork.lengths", "10,1000").split(","))
+          .mapToInt(length -> Integer.parseInt(length.trim()))
+          .toArray();
   private static final int WARMUP = 200;
   private static final int GRANTS = Integer.getInteger("permits.grantwork.grants", 20_000);
   private static final int ROUNDS = Integer.getInteger("permits.grantwork.rounds", 5);
