@@ -33,7 +33,13 @@ final class SyntheticQueue implements AutoCloseable {
         throws Exception;
   }
 
-  static final Runner REAL = (redis, keys, op, args) -> await(op.run(redis, keys, args));
+  /** The RELEASE operation's arguments are the (id, token) it carries. */
+  static final Runner REAL =
+      (redis, keys, op, args) ->
+          await(
+              op == RedisScripts.RELEASE
+                  ? op.run(redis, keys, List.of(args))
+                  : op.run(redis, keys, List.of(), args));
 
   private static final String CLIENT = "synthetic";
   private static final String WHO = "4242 synthetic-host grant-work";
