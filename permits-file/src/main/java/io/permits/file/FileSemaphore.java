@@ -8,6 +8,7 @@ import io.permits.PermitHolder;
 import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
 import io.permits.backend.GateLimit;
+import io.permits.backend.Timeouts;
 import io.permits.file.SlotLayout.Header;
 import io.permits.file.SlotTable.Attempt;
 import io.permits.file.SlotTable.Counts;
@@ -528,12 +529,7 @@ public final class FileSemaphore implements Semaphore {
   }
 
   private static long saturatedNanos(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    try {
-      return Math.max(0, timeout.toNanos());
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE / 2;
-    }
+    return Timeouts.saturatedNanos(Objects.requireNonNull(timeout, "timeout"));
   }
 
   private static void checkLimit(int limit) {

@@ -2,10 +2,7 @@ package io.permits.redis;
 
 import io.permits.HolderProcess;
 import io.permits.PermitHolder;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.permits.backend.ThisHost;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,30 +25,11 @@ final class HolderRecord {
   static String describeThisProcess(@Nullable String command) {
     ProcessHandle.Info info = ProcessHandle.current().info();
     String line =
-        command != null ? command : javaCommand(info.arguments().orElse(new String[0]));
+        command != null ? command : ThisHost.javaCommand(info.arguments().orElse(new String[0]));
     if (line.length() > 200) {
       line = line.substring(0, 200) + "…";
     }
-    return ProcessHandle.current().pid() + " " + host() + " " + line;
-  }
-
-  /** "java MAIN ARGS…" or "java -jar JAR ARGS…": the JVM's options left out. */
-  static String javaCommand(String[] arguments) {
-    StringBuilder line = new StringBuilder("java");
-    int i = 0;
-    while (i < arguments.length && arguments[i].startsWith("-") && !arguments[i].equals("-jar")) {
-      boolean takesValue =
-          switch (arguments[i]) {
-            case "-cp", "-classpath", "--class-path", "-p", "--module-path", "--add-opens",
-                "--add-exports", "--add-modules", "--add-reads", "--upgrade-module-path" -> true;
-            default -> false;
-          };
-      i += takesValue ? 2 : 1;
-    }
-    for (; i < arguments.length; i++) {
-      line.append(' ').append(arguments[i]);
-    }
-    return line.toString();
+    return ProcessHandle.current().pid() + " " + ThisHost.name() + " " + line;
   }
 
   /** The holders in a state reply: flat (id, ms left, permits, "since pid host command"). */
@@ -109,18 +87,6 @@ final class HolderRecord {
       return Long.parseLong(text);
     } catch (NumberFormatException notANumber) {
       return 0;
-    }
-  }
-
-  private static String host() {
-    try {
-      Path kernel = Path.of("/proc/sys/kernel/hostname");
-      if (Files.isReadable(kernel)) {
-        return Files.readString(kernel).trim();
-      }
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException | RuntimeException unknown) {
-      return "localhost";
     }
   }
 }

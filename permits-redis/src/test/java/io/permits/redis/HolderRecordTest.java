@@ -9,15 +9,15 @@ class HolderRecordTest {
   @Test
   void theJavaCommandLeavesOutTheJvmsOptionsAndKeepsTheMainClassAndItsArguments() {
     assertThat(
-            HolderRecord.javaCommand(
+            io.permits.backend.ThisHost.javaCommand(
                 new String[] {
                   "-Xmx1g", "-cp", "/a.jar:/b.jar", "--add-opens", "java.base/x=ALL-UNNAMED",
                   "-Dk=v", "com.example.Main", "--name", "-v"
                 }))
         .isEqualTo("java com.example.Main --name -v");
-    assertThat(HolderRecord.javaCommand(new String[] {"-Xss1m", "-jar", "app.jar", "x"}))
+    assertThat(io.permits.backend.ThisHost.javaCommand(new String[] {"-Xss1m", "-jar", "app.jar", "x"}))
         .isEqualTo("java -jar app.jar x");
-    assertThat(HolderRecord.javaCommand(new String[0])).isEqualTo("java");
+    assertThat(io.permits.backend.ThisHost.javaCommand(new String[0])).isEqualTo("java");
   }
 
   @Test
