@@ -27,19 +27,16 @@ record AcquireReply(Outcome outcome, long token, long millis, int limit, long ve
   }
 
   static AcquireReply parse(List<Object> reply) {
-    long code = (Long) reply.get(0);
-    return switch ((int) code) {
-      case 1 -> new AcquireReply(Outcome.GRANTED, number(reply, 1), number(reply, 2), 0, 0);
-      case 0 -> new AcquireReply(Outcome.NOT_GRANTED, 0, number(reply, 1), 0, 0);
-      case -1 ->
-          new AcquireReply(
-              Outcome.TOO_LARGE, 0, 0, (int) number(reply, 1), number(reply, 2));
+    long[] values = new long[3];
+    for (int i = 1; i < reply.size(); i++) {
+      values[i - 1] = (Long) reply.get(i);
+    }
+    return switch (((Long) reply.get(0)).intValue()) {
+      case 1 -> new AcquireReply(Outcome.GRANTED, values[0], values[1], 0, 0);
+      case 0 -> new AcquireReply(Outcome.NOT_GRANTED, 0, values[0], 0, 0);
+      case -1 -> new AcquireReply(Outcome.TOO_LARGE, 0, 0, (int) values[0], values[1]);
       case -2 -> new AcquireReply(Outcome.SPENT, 0, 0, 0, 0);
       default -> throw new IllegalStateException("unknown acquire reply " + reply);
     };
-  }
-
-  private static long number(List<Object> reply, int index) {
-    return (Long) reply.get(index);
   }
 }

@@ -6,36 +6,20 @@ package io.permits.redis;
  */
 final class RedisKeys {
 
-  private final String[] all;
-  private final byte[][] bytes;
-  private final String wakePrefix;
+  /** In the order of common.lua's KEYS; the wake channels' prefix is ninth. */
+  private static final String[] SUFFIXES = {
+    ":limit", ":holders", ":records", ":used", ":queue", ":tickets", ":fence", ":sequence",
+    ":wake:", ":limit-version", ":gone"
+  };
+
+  private final String tag;
+  private final byte[][] bytes = new byte[SUFFIXES.length][];
 
   RedisKeys(String name) {
-    String tag = "{permits:" + name + "}";
-    this.wakePrefix = tag + ":wake:";
-    this.all =
-        new String[] {
-          tag + ":limit",
-          tag + ":holders",
-          tag + ":records",
-          tag + ":used",
-          tag + ":queue",
-          tag + ":tickets",
-          tag + ":fence",
-          tag + ":sequence",
-          wakePrefix,
-          tag + ":limit-version",
-          tag + ":gone"
-        };
-    this.bytes = new byte[all.length][];
-    for (int i = 0; i < all.length; i++) {
-      bytes[i] = all[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    this.tag = "{permits:" + name + "}";
+    for (int i = 0; i < SUFFIXES.length; i++) {
+      bytes[i] = (tag + SUFFIXES[i]).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
-  }
-
-  /** The key whose existence says that a semaphore of this name exists. */
-  String limitKey() {
-    return all[0];
   }
 
   /** The keys, UTF-8 encoded once: scripts are sent as bytes. */
@@ -45,6 +29,6 @@ final class RedisKeys {
 
   /** The channel on which the scripts tell one client that a queued request of its was granted. */
   String wakeChannel(String clientId) {
-    return wakePrefix + clientId;
+    return tag + ":wake:" + clientId;
   }
 }

@@ -27,7 +27,6 @@ final class RedisLease implements Lease {
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile long deadlineNanos;
-  private final AtomicBoolean renewing = new AtomicBoolean();
 
   RedisLease(
       RedisSemaphore semaphore,
@@ -66,15 +65,6 @@ final class RedisLease implements Lease {
     if (newDeadlineNanos - deadlineNanos > 0) { // nanoTime values compare by difference
       deadlineNanos = newDeadlineNanos;
     }
-  }
-
-  /** Claims the lease's one renewal in flight; false if one is already on its way. */
-  boolean startRenewal() {
-    return renewing.compareAndSet(false, true);
-  }
-
-  void endRenewal() {
-    renewing.set(false);
   }
 
   /** The lease can no longer be trusted: it expired by this JVM's clock, or Redis dropped it. */

@@ -36,11 +36,7 @@ final class RedisLink {
   private int users = 1; // the semaphore's own
   private boolean retired;
 
-  RedisLink(RedisClient client, String wakeChannel, BiConsumer<String, String> onMessage) {
-    this(client, wakeChannel, onMessage, OPEN_PATIENCE);
-  }
-
-  /** As above, waiting at most {@code openPatience} for a connect (a test's shorter one). */
+  /** Opens the connections, waiting at most {@code openPatience} ({@link #OPEN_PATIENCE}). */
   RedisLink(
       RedisClient client,
       String wakeChannel,

@@ -26,7 +26,6 @@ enum RedisScripts {
   ACQUIRE,
   RELEASE,
   RENEW,
-  CANCEL,
   LIMIT,
   STATE;
 
@@ -45,10 +44,10 @@ enum RedisScripts {
           .append(read(name + ".lua")).append("\nend\n");
       dispatch.append(name).append(" = ").append(name).append(", ");
     }
-    // ARGV: the operation, the number of releases carried, their (id, token) pairs, its own
+    // ARGV: the operation, the number of endings carried, their (id, token) pairs, its own
     return text.append(dispatch).append("}\n")
         .append("local carried = tonumber(ARGV[2])\n")
-        .append("for i = 3, 2 * carried + 1, 2 do release_lease(ARGV[i], ARGV[i + 1]) end\n")
+        .append("for i = 3, 2 * carried + 1, 2 do settle(ARGV[i], ARGV[i + 1]) end\n")
         .append("return operations[ARGV[1]](2 * carried + 3)\n")
         .toString();
   }
@@ -70,30 +69,17 @@ enum RedisScripts {
     for (String arg : args) {
       values[at++] = arg.getBytes(StandardCharsets.UTF_8);
     }
-    CompletableFuture<List<Object>> result = new CompletableFuture<>();
-    redis
+    return redis
         .<List<Object>>evalsha(SHA, ScriptOutputType.MULTI, keys.bytes(), values)
-        .whenComplete(
-            (reply, failure) -> {
-              if (failure == null) {
-                result.complete(reply);
-              } else if (failure instanceof RedisNoScriptException
-                  || failure.getCause() instanceof RedisNoScriptException) {
-                redis
-                    .<List<Object>>eval(SOURCE, ScriptOutputType.MULTI, keys.bytes(), values)
-                    .whenComplete(
-                        (again, failed) -> {
-                          if (failed == null) {
-                            result.complete(again);
-                          } else {
-                            result.completeExceptionally(failed);
-                          }
-                        });
-              } else {
-                result.completeExceptionally(failure);
-              }
-            });
-    return result;
+        .toCompletableFuture()
+        .exceptionallyCompose(
+            failure ->
+                failure instanceof RedisNoScriptException
+                        || failure.getCause() instanceof RedisNoScriptException
+                    ? redis
+                        .<List<Object>>eval(SOURCE, ScriptOutputType.MULTI, keys.bytes(), values)
+                        .toCompletableFuture()
+                    : CompletableFuture.failedFuture(failure));
   }
 
   private static String read(String file) {

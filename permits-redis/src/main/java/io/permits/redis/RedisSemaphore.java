@@ -10,6 +10,7 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.GateLimit;
+import io.permits.backend.Timeouts;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -54,15 +55,13 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * A request first takes permits of an in-process gate (a LocalSemaphore with the same limit,
    * so threads of this JVM queue, time out and are interrupted in memory), then runs its remote
    * part (RemoteRequest): the acquire script grants it when it fits and nobody is queued ahead,
-   * else queues its ticket. Scripts that free permits (release, cancel, renew of an expired lease,
-   * a raised limit, an acquire that purged expired leases) hand them to the queue's heads that
-   * fit, in the same script, and publish "ticket token" on the waiting client's channel. Every
-   * script is safe to run twice (Lettuce resends what was in flight when a connection dropped):
-   * ids are fresh per request and never reused, an acquire for an id that holds a lease returns
-   * that lease, a release names its lease's id and token, and a cancelled id is refused for
-   * TOMBSTONE_MILLIS. A request that gives up, or whose outcome is unknown, cancels its id before
-   * its caller is answered (Endings). A lease's release is sent without waiting for its reply:
-   * this semaphore's later scripts share its connection and run after it. The watchdog renews
+   * else queues its ticket. Scripts that free permits hand them to the queue's heads that fit, in
+   * the same script, and publish "ticket token" on the waiting client's channel. Every script is
+   * safe to run twice (Lettuce resends what was in flight when a connection dropped): ids are
+   * fresh per request and never reused, an acquire for an id that holds a lease returns that
+   * lease, a release names its lease's id and token, a cancelled id is refused for ten minutes. A
+   * request that gives up, or whose outcome is unknown, cancels its id before its caller is
+   * answered. Releases and cancels ride with the next script (ScriptCalls). The watchdog renews
    * each lease at a third of its length (Renewer).
    */
 
@@ -76,11 +75,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final String clientId = UUID.randomUUID().toString();
   private final String who;
   private final AtomicLong requests = new AtomicLong();
-  private final Map<String, TicketWaiter> waiters = new ConcurrentHashMap<>();
+  private final Map<String, RemoteRequest> waiters = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RedisLink link;
   private final ScriptCalls calls;
-  private final Endings endings;
   private final LocalSemaphore gate;
   private final GateLimit gateLimit; // the gate follows the newest limit read from Redis
   private final Renewer renewer;
@@ -98,9 +96,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.leaseMillis = builder.lease.toMillis();
     this.who = HolderRecord.describeThisProcess(builder.command);
     RedisKeys keys = new RedisKeys(name);
-    this.link = new RedisLink(builder.client, keys.wakeChannel(clientId), this::onWakeMessage);
+    this.link =
+        new RedisLink(
+            builder.client, keys.wakeChannel(clientId), this::onWakeMessage, RedisLink.OPEN_PATIENCE);
     this.calls = new ScriptCalls(name, keys, link, WATCHDOG);
-    this.endings = new Endings(name, calls, WATCHDOG);
     List<Object> recorded;
     try {
       recorded = openLimit(builder.limit, builder.changeLimit);
@@ -166,7 +165,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public int available() {
-    return stats().available(); // a count of Redis and this JVM's gate: one script
+    return stats().available();
   }
 
   @Override
@@ -196,22 +195,15 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   @Override
   public Optional<Permit> tryAcquire(int permits) {
     refreshLimitBefore(permits);
-    Optional<Permit> gatePermit = gate.tryAcquire(permits);
-    if (gatePermit.isEmpty()) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.ofNullable(new RemoteRequest(this, gatePermit.get(), false, false, 0).run());
-    } catch (InterruptedException cannotHappen) { // it never parks
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+    return gate
+        .tryAcquire(permits)
+        .map(taken -> new RemoteRequest(this, taken, false, false, 0).runWithoutWaiting());
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
-    long deadline = System.nanoTime() + saturatedNanos(timeout);
+    long deadline = System.nanoTime() + Timeouts.saturatedNanos(timeout);
     refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
@@ -378,7 +370,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
     gate.close();
     calls.flush();
-    waiters.values().forEach(TicketWaiter::wake);
+    waiters.values().forEach(RemoteRequest::wake);
     renewer.stopWhenEmpty();
     link.retire();
   }
@@ -394,8 +386,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return leaseMillis;
   }
 
-  Endings endings() {
-    return endings;
+  ScriptCalls calls() {
+    return calls;
   }
 
   String newRequestId() {
@@ -408,19 +400,20 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
   }
 
-  /** From now on, a wake message for ticket {@code id} reaches {@code waiter}. */
-  void listen(String id, TicketWaiter waiter) {
-    waiters.put(id, waiter);
+  /** From now on, a wake message for ticket {@code id} reaches {@code request}. */
+  void listen(String id, RemoteRequest request) {
+    waiters.put(id, request);
   }
 
-  void stopListening(String id, TicketWaiter waiter) {
-    waiters.remove(id, waiter);
+  void stopListening(String id, RemoteRequest request) {
+    waiters.remove(id, request);
   }
 
   private void onWakeMessage(String channel, String message) {
-    TicketWaiter waiter = waiters.get(TicketWaiter.ticketOf(message));
-    if (waiter != null) {
-      waiter.granted(TicketWaiter.tokenOf(message));
+    RemoteRequest waiter = waiters.get(RemoteRequest.ticketOf(message));
+    long token = RemoteRequest.tokenOf(message);
+    if (waiter != null && token > 0) {
+      waiter.handed(token);
     }
   }
 
@@ -500,14 +493,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   static int toInt(Object value) {
     return ((Long) value).intValue();
-  }
-
-  private static long saturatedNanos(Duration timeout) {
-    try {
-      return Math.max(0, timeout.toNanos());
-    } catch (ArithmeticException tooLong) {
-      return Long.MAX_VALUE / 2;
-    }
   }
 
   /** Builds a {@link RedisSemaphore}; {@link #name} and {@link #limit} are required. */

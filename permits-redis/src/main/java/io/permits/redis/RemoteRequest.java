@@ -17,8 +17,8 @@ import org.jspecify.annotations.Nullable;
  * failure or an unknown outcome) leaves from ASKING or QUEUED, and the one exit path, in {@code
  * finally}, cancels the id and waits for that before the caller is answered: whatever its
  * scripts did (queued it, granted it, or are still on their way), nothing stays held for a caller
- * told "no". A grant whose lease lapsed before its client heard of it (SPENT) makes the request
- * start again under a fresh id.
+ * told "no". A grant whose lease lapsed before its client heard of it (SPENT) passes the gate
+ * permits to a fresh request, under a fresh id.
  *
  * <p>While queued, the thread parks until a wake message brings its token, its ticket needs
  * refreshing (the ticket lapses {@link #TICKET_MILLIS} after the last script that queued or
@@ -45,7 +45,9 @@ final class RemoteRequest {
     ASKING,
     QUEUED,
     REFUSED,
-    GRANTED
+    GRANTED,
+    /** Its grant lapsed unclaimed: nothing is left under its id; a fresh request goes on. */
+    SPENT
   }
 
   private final RedisSemaphore semaphore;
@@ -54,10 +56,11 @@ final class RemoteRequest {
   private final long deadlineNanos; // with timed
   private final boolean timed;
   private final long refreshNanos;
-  private String id;
+  private final String id;
+  private final Thread thread = Thread.currentThread();
   private State state = State.NEW;
   private long sentNanos; // when the last script whose reply came was sent
-  private TicketWaiter waiter;
+  private volatile long handedToken; // 0 until a wake message brings one
 
   RemoteRequest(
       RedisSemaphore semaphore, Permit gatePermit, boolean wait, boolean timed, long deadline) {
@@ -69,7 +72,6 @@ final class RemoteRequest {
     this.refreshNanos =
         TimeUnit.MILLISECONDS.toNanos(Math.min(REFRESH_MILLIS, semaphore.leaseMillis() / 3));
     this.id = semaphore.newRequestId();
-    this.waiter = new TicketWaiter(Thread.currentThread());
   }
 
   /**
@@ -84,8 +86,8 @@ final class RemoteRequest {
     try {
       while (true) {
         semaphore.checkOpen(); // a lease handed to a request the close failed is ended by cancel
-        if (waiter.token() > 0) { // a release handed the queued ticket its permits
-          return granted(waiter.token(), sentNanos, handedMillis());
+        if (handedToken > 0) { // a release handed the queued ticket its permits
+          return granted(handedToken, sentNanos, handedMillis());
         }
         AcquireReply reply = ask();
         switch (reply.outcome()) {
@@ -96,7 +98,10 @@ final class RemoteRequest {
             state = State.REFUSED;
             throw semaphore.tooLarge(gatePermit.permits(), reply.limit(), reply.version());
           }
-          case SPENT -> startAgain();
+          case SPENT -> {
+            state = State.SPENT;
+            return new RemoteRequest(semaphore, gatePermit, wait, timed, deadlineNanos).run();
+          }
           case NOT_GRANTED -> {
             if (!wait) {
               state = State.REFUSED;
@@ -110,20 +115,30 @@ final class RemoteRequest {
         }
       }
     } finally {
-      semaphore.stopListening(id, waiter);
-      if (state != State.GRANTED) {
+      semaphore.stopListening(id, this);
+      if (state != State.GRANTED && state != State.SPENT) {
         if (state == State.ASKING || state == State.QUEUED) {
-          semaphore.endings().cancel(id);
+          semaphore.calls().cancel(id);
         }
         gatePermit.close();
       }
     }
   }
 
+  /** {@link #run()} for a request that may not wait: it never parks, so is never interrupted. */
+  @Nullable RedisLease runWithoutWaiting() {
+    try {
+      return run();
+    } catch (InterruptedException cannotHappen) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
   /** Sends the acquire script and waits for its reply; {@link #sentNanos} is its send. */
   private AcquireReply ask() {
     if (wait && state == State.NEW) {
-      semaphore.listen(id, waiter); // before the script: a hand-over's message may beat its reply
+      semaphore.listen(id, this); // before the script: a hand-over's message may beat its reply
     }
     long sent = System.nanoTime();
     state = State.ASKING;
@@ -140,14 +155,6 @@ final class RemoteRequest {
    */
   private long handedMillis() {
     return Math.min(semaphore.leaseMillis(), TICKET_MILLIS);
-  }
-
-  /** The id lapsed unclaimed: ask again under a fresh one (the old one holds nothing). */
-  private void startAgain() {
-    semaphore.stopListening(id, waiter);
-    id = semaphore.newRequestId();
-    waiter = new TicketWaiter(Thread.currentThread());
-    state = State.NEW;
   }
 
   private RedisLease granted(long token, long sentNanos, long millis) {
@@ -176,12 +183,43 @@ final class RemoteRequest {
       }
       park = Math.min(park, left);
     }
-    if (waiter.token() == 0 && !semaphore.isClosed()) {
+    if (handedToken == 0 && !semaphore.isClosed()) {
       LockSupport.parkNanos(semaphore, park);
     }
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
-    return !timed || waiter.token() > 0 || deadlineNanos - System.nanoTime() > 0;
+    return !timed || handedToken > 0 || deadlineNanos - System.nanoTime() > 0;
+  }
+
+  /**
+   * A wake message came for this request's ticket: it is now a lease with this token. Ids are
+   * never reused, so a message names one grant; the thread reads the token before and after
+   * every park, so a message that comes while it is not parked is not lost.
+   */
+  void handed(long token) {
+    handedToken = token;
+    wake();
+  }
+
+  /** Wakes the waiting thread (a grant, or the semaphore closed). */
+  void wake() {
+    LockSupport.unpark(thread);
+  }
+
+  /** The token in a wake message, "ticket token" (0 if malformed). */
+  static long tokenOf(String message) {
+    int space = message.indexOf(' ');
+    try {
+      return space < 0 ? 0 : Long.parseLong(message, space + 1, message.length(), 10);
+    } catch (NumberFormatException malformed) {
+      return 0;
+    }
+  }
+
+  /** The ticket a wake message names. */
+  static String ticketOf(String message) {
+    int space = message.indexOf(' ');
+    return space < 0 ? message : message.substring(0, space);
   }
 }

@@ -14,18 +14,12 @@ import org.jspecify.annotations.Nullable;
  * its lease is alive.
  *
  * <p>Implementation notes. One sweep per semaphore, planned for the earliest moment a lease
- * needs it, rather than a timer task per lease (a task scheduled at each grant and cancelled at
- * each release woke the timer thread once per acquire: a context switch per pair on a busy
- * machine). A lease is due for renewal when a third of it has passed since its grant or last
- * successful renewal was sent; while its renewal is in flight it is due at its own deadline
- * (that send time plus the lease, by this JVM's monotonic clock), when it is marked lost unless
- * the renewal came back first; a renewal that failed (Redis unreachable) is tried again a sixth
- * of the lease later, until the deadline. A renewal that finds the lease gone from Redis marks it
- * lost at once. The sweep renews or marks what is due, then plans itself for the earliest due
- * time of the leases left. {@link #add} plans it earlier when a new lease is due before the plan
- * (a lease added while one is planned sooner costs nothing: the usual case, as leases of one
- * semaphore share a length); nothing is planned while no lease is held. Invariant: whenever a
- * lease is in the set, a sweep is planned no later than its due time — the sweep drops its own
+ * needs it (a timer task per lease woke the timer thread once per acquire). A lease is due for
+ * renewal when a third of what its holder may believe has passed since its grant or last renewal
+ * was sent; with its renewal in flight it is due at its deadline, when it is marked lost unless
+ * the renewal came back first; a failed renewal is tried again a sixth of the lease later, until
+ * the deadline; a renewal that finds the lease gone marks it lost at once. Invariant: while a
+ * lease is in the set, a sweep is planned no later than its due time: the sweep drops its own
  * plan before it reads the set, and {@link #add} puts the lease in the set before it compares
  * plans, so a lease added during a sweep is either seen by it or plans its own.
  */
@@ -44,6 +38,7 @@ final class Renewer {
   private final ScheduledExecutorService timer;
   private final Sender sender;
   private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
+  private final Set<RedisLease> renewing = ConcurrentHashMap.newKeySet(); // one renewal in flight
   private final AtomicReference<@Nullable Plan> plan = new AtomicReference<>();
   private volatile boolean stopping;
 
@@ -124,7 +119,7 @@ final class Renewer {
         continue;
       }
       long due = renewalDue(lease);
-      if (now - due >= 0 && lease.startRenewal()) {
+      if (now - due >= 0 && renewing.add(lease)) {
         due = renew(lease, now) ? lease.deadlineNanos() : retryDue(lease, now);
       } else if (now - due >= 0) {
         due = lease.deadlineNanos(); // its renewal is in flight
@@ -143,12 +138,12 @@ final class Renewer {
     try {
       reply = sender.renew(lease);
     } catch (RuntimeException unreachable) {
-      lease.endRenewal();
+      renewing.remove(lease);
       return false;
     }
     reply.whenComplete(
         (@Nullable Boolean extended, @Nullable Throwable failure) -> {
-          lease.endRenewal();
+          renewing.remove(lease);
           if (failure == null && Boolean.TRUE.equals(extended)) {
             lease.renewed(sent + believedNanos);
             if (leases.contains(lease)) {

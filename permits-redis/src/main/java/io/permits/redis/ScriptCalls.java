@@ -7,25 +7,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs one semaphore's scripts on its connection: {@link #send} without waiting, {@link #call}
  * waiting for the reply without being interruptible (a reply, a grant above all, is never dropped
- * because the waiting thread was interrupted; the interrupt is kept), and {@link #release}s of
- * closed leases, which ride with the next script sent.
+ * because the waiting thread was interrupted; the interrupt is kept), and the endings that ride
+ * with the next script sent: {@link #release}s of closed leases and {@link #cancel}s of requests
+ * that gave up.
  *
- * <p>Implementation notes. A release is queued, not sent: the next script this semaphore sends
- * (typically the closing thread's next acquire) carries every queued release and Redis runs them
- * first; releases no script carried are sent alone by a flush that ticks every {@link
+ * <p>Implementation notes. An ending (a release, or a cancel) is queued, not sent: the next script
+ * this semaphore sends (typically the closing thread's next acquire) carries every queued ending
+ * and Redis settles them first (common.lua's {@code settle}). A cancel is sent at once and waited
+ * for, at most {@link #CANCEL_PATIENCE_MILLIS}, so that its request's caller is answered once
+ * nothing is held for it. Releases no script carried are sent alone by a flush that ticks every {@link
  * #FLUSH_MICROS} while releases are being queued (a timer task per release woke the timer thread
  * once per lease, a context switch per acquire and release on a busy machine). Scripts
  * are handed to Lettuce in the order the releases were taken, under {@code sending}, and share
  * one connection, so Redis runs them in that order too: a count asked for after a close sees
- * its release. A script that fails on the connection queues its releases again (they are safe
- * to run twice: each names its lease's id and token), up to {@link #ATTEMPTS} times, {@link
- * #RETRY_MILLIS} apart; after that, or on an error from the server, the failure is logged and
- * the lease expires in Redis within its length.
+ * its release. A script that fails on the connection queues its endings again (they are safe to
+ * run twice: a release names its lease's id and token, a cancel its request's id), up to {@link
+ * #ATTEMPTS} times, {@link #RETRY_MILLIS} apart; after that, or on an error from the server, the
+ * failure is logged, and the lease expires in Redis within its length (a ticket in a second).
  */
 final class ScriptCalls {
 
@@ -33,9 +37,11 @@ final class ScriptCalls {
   private static final long FLUSH_MICROS = 1_000;
   private static final int ATTEMPTS = 5;
   private static final long RETRY_MILLIS = 100;
+  private static final long CANCEL_PATIENCE_MILLIS = 2_000;
+  private static final String CANCEL = "-"; // the token of an ending that is a cancel
 
-  /** A closed lease's release, waiting for a script to carry it. */
-  private record Release(String id, long token, Runnable done, int attempt) {}
+  /** A lease's release, or a request's cancel, waiting for a script to carry it. */
+  private record Release(String id, String token, Runnable done, int attempt) {}
 
   private final String name;
   private final RedisKeys keys;
@@ -43,8 +49,7 @@ final class ScriptCalls {
   private final ScheduledExecutorService timer;
   private final ReentrantLock sending = new ReentrantLock();
   private final List<Release> queued = new ArrayList<>(); // guarded by sending
-  private final java.util.concurrent.atomic.AtomicBoolean ticking =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean ticking = new AtomicBoolean();
   private volatile boolean queuedSinceTick;
 
   ScriptCalls(String name, RedisKeys keys, RedisLink link, ScheduledExecutorService timer) {
@@ -56,7 +61,19 @@ final class ScriptCalls {
 
   /** Queues the release of a lease; {@code done} runs once it is settled or given up. */
   void release(String id, long token, Runnable done) {
-    queue(new Release(id, token, done, 1));
+    queue(new Release(id, Long.toString(token), done, 1));
+  }
+
+  /**
+   * Cancels a request's id: withdraws its ticket, ends any lease its scripts were granted, and
+   * refuses a late copy of its acquire script. Sent at once; waits until it is settled, at most
+   * {@link #CANCEL_PATIENCE_MILLIS} (it goes on in the background after that).
+   */
+  void cancel(String id) {
+    CompletableFuture<Void> settled = new CompletableFuture<>();
+    queue(new Release(id, CANCEL, () -> settled.complete(null), 1));
+    flush();
+    settled.completeOnTimeout(null, CANCEL_PATIENCE_MILLIS, TimeUnit.MILLISECONDS).join();
   }
 
   private void queue(Release release) {
@@ -101,15 +118,13 @@ final class ScriptCalls {
     }
   }
 
-  /** Sends the queued releases alone, if no script carried them meanwhile. */
+  /** Sends the queued endings alone, if no script carried them meanwhile. */
   void flush() {
-    if (!hasQueued()) {
-      return;
-    }
     try {
-      send(RedisScripts.RELEASE);
-    } catch (RedisSemaphoreException unreachable) {
-      // its releases are queued again
+      if (hasQueued()) {
+        send(RedisScripts.RELEASE);
+      }
+    } catch (RedisSemaphoreException unreachable) { // its endings are queued again
     }
   }
 
@@ -186,8 +201,9 @@ final class ScriptCalls {
       } else {
         LOG.log(
             System.Logger.Level.WARNING,
-            "semaphore ''{0}'': releasing lease {1} failed ({2}); it expires in Redis by itself",
+            "semaphore ''{0}'': {1} {2} failed ({3}); it expires in Redis by itself",
             name,
+            release.token().equals(CANCEL) ? "cancelling request" : "releasing lease",
             release.id(),
             String.valueOf(failure.getMessage()));
         release.done().run();
@@ -199,7 +215,7 @@ final class ScriptCalls {
     List<String> pairs = new ArrayList<>(releases.size() * 2);
     for (Release release : releases) {
       pairs.add(release.id());
-      pairs.add(Long.toString(release.token()));
+      pairs.add(release.token());
     }
     return pairs;
   }

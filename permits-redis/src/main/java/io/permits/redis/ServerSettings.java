@@ -2,6 +2,7 @@ package io.permits.redis;
 
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Warns, once per semaphore opened, about server settings under which the guarantees do not hold
@@ -13,8 +14,7 @@ final class ServerSettings {
 
   private static final System.Logger LOG = System.getLogger(ServerSettings.class.getName());
 
-  private static final java.util.concurrent.atomic.AtomicBoolean TOLD_OF_PERSISTENCE =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private static final AtomicBoolean TOLD_OF_PERSISTENCE = new AtomicBoolean();
 
   private ServerSettings() {}
 

@@ -1,7 +1,7 @@
 -- ARGV: id, permits, lease ms, ticket ms (0: do not queue), client, who ("pid host command"),
 -- the client's limit (to make the keys again if they are gone).
 -- Safe to run twice: an id that holds a lease gets that same lease back (token, ms left), one
--- given up (cancel.lua) gets nothing, one queued keeps its place. So a script that Lettuce sends
+-- given up (settle with a cancel) gets nothing, one queued keeps its place. So a script that Lettuce sends
 -- again after a reconnect, or a waiter asking again, changes nothing it should not.
 -- Returns {1, token, ms left} granted | {0, ms until the next expiry or -1} not granted (queued
 -- if ticket ms > 0) | {-1, limit, version} more than the limit | {-2} given up or lapsed.

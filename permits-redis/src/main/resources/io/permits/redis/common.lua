@@ -130,14 +130,36 @@ local function grant_heads(limit, in_use, now)
   end
 end
 
--- Ends the lease only if the id still holds the grant with this token, so a release sent twice
--- ends it once; the permits freed go to the queue's heads that fit. Releases ride, in order,
--- before the operation of any script a client sends (see the dispatch in RedisScripts).
-local function release_lease(id, token)
-  local record = redis.call('HGET', RECORDS, id)
-  if record and string.match(record, '^%d+ (%d+)') == token then
-    local _, in_use = drop_holder(id, record)
-    grant_heads(tonumber(redis.call('GET', LIMIT) or '0'), in_use)
+-- How long the id of a request that gave up stays refused: longer than any copy of its acquire
+-- script may take to reach Redis (Lettuce sends it again once reconnected).
+local TOMBSTONE_MS = 600000
+
+-- Settles what a client ended; both ride, in order, before the operation of any script a client
+-- sends (see the dispatch in RedisScripts), and both are safe to run twice.
+-- With a token: a closed lease. It ends only if the id still holds the grant with this token, so
+-- a release sent twice ends it once.
+-- With '-': a request that gave up, whatever its scripts did: its ticket leaves the queue, a lease
+-- it was granted meanwhile (a release handed it one, or a script whose reply was lost granted it)
+-- ends, and a tombstone keeps a late copy of its acquire script from granting it again.
+-- Either way the permits freed, or the place left at the head, go to the queue's heads that fit.
+local function settle(id, token)
+  local _, in_use
+  if token == '-' then
+    local now = now_ms()
+    redis.call('ZREMRANGEBYSCORE', GONE, '-inf', now)
+    redis.call('ZADD', GONE, now + TOMBSTONE_MS, id)
+    drop_ticket(id)
+    _, in_use = drop_holder(id)
+  else
+    local record = redis.call('HGET', RECORDS, id)
+    if not record or string.match(record, '^%d+ (%d+)') ~= token then
+      return
+    end
+    _, in_use = drop_holder(id, record)
+  end
+  local limit = redis.call('GET', LIMIT)
+  if limit then
+    grant_heads(tonumber(limit), in_use)
   end
 end
 
