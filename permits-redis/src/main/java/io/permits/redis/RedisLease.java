@@ -21,7 +21,6 @@ final class RedisLease implements Lease {
 
   private final RedisSemaphore semaphore;
   private final String id;
-  private final int permits;
   private final long token;
   private final Permit gatePermit;
   private final CompletableFuture<Void> lost = new CompletableFuture<>();
@@ -29,15 +28,9 @@ final class RedisLease implements Lease {
   private volatile long deadlineNanos;
 
   RedisLease(
-      RedisSemaphore semaphore,
-      String id,
-      int permits,
-      long token,
-      Permit gatePermit,
-      long deadlineNanos) {
+      RedisSemaphore semaphore, String id, long token, Permit gatePermit, long deadlineNanos) {
     this.semaphore = semaphore;
     this.id = id;
-    this.permits = permits;
     this.token = token;
     this.gatePermit = gatePermit;
     this.deadlineNanos = deadlineNanos;
@@ -74,7 +67,7 @@ final class RedisLease implements Lease {
 
   @Override
   public int permits() {
-    return permits;
+    return gatePermit.permits();
   }
 
   @Override
@@ -84,10 +77,8 @@ final class RedisLease implements Lease {
 
   @Override
   public Duration remaining() {
-    if (!isHeld()) {
-      return Duration.ZERO;
-    }
-    return Duration.ofNanos(Math.max(0, deadlineNanos - System.nanoTime()));
+    long left = Math.max(0, deadlineNanos - System.nanoTime());
+    return isHeld() ? Duration.ofNanos(left) : Duration.ZERO;
   }
 
   @Override
@@ -126,7 +117,7 @@ final class RedisLease implements Lease {
 
   @Override
   public String toString() {
-    return "RedisLease[" + permits + " of " + semaphore.name() + ", token " + token
+    return "RedisLease[" + permits() + " of " + semaphore.name() + ", token " + token
         + (isHeld() ? ", " + remaining() + " left" : ", not held") + "]";
   }
 }

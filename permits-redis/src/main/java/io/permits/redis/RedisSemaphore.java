@@ -23,7 +23,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 
 /**
@@ -97,8 +96,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.who = HolderRecord.describeThisProcess(builder.command);
     RedisKeys keys = new RedisKeys(name);
     this.link =
-        new RedisLink(
-            builder.client, keys.wakeChannel(clientId), this::onWakeMessage, RedisLink.OPEN_PATIENCE);
+        new RedisLink(builder.client, keys.wakeChannel(clientId), this::onWakeMessage,
+            RedisLink.OPEN_PATIENCE);
     this.calls = new ScriptCalls(name, keys, link, WATCHDOG);
     List<Object> recorded;
     try {
@@ -209,7 +208,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     if (gatePermit.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.ofNullable(new RemoteRequest(this, gatePermit.get(), true, true, deadline).run());
+    RemoteRequest request = new RemoteRequest(this, gatePermit.get(), true, true, deadline);
+    return Optional.ofNullable(request.run());
   }
 
   /**
@@ -225,65 +225,48 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   public CompletableFuture<Permit> acquireAsync(int permits) {
     refreshLimitBefore(permits);
     CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
-    if (gateFuture.isCompletedExceptionally()) {
-      return gateFuture;
-    }
     CompletableFuture<Permit> result = new CompletableFuture<>();
-    AtomicReference<Thread> waiter = new AtomicReference<>();
-    AtomicBoolean settledHere = new AtomicBoolean(); // set before the waiting thread completes
     gateFuture.whenComplete(
         (gatePermit, failure) -> {
-          if (failure != null) {
-            // inline, on the thread that failed it (a close, say), as the gate does
+          if (failure == null) {
+            Thread.ofVirtual()
+                .name("permits-redis-async " + name)
+                .start(() -> completeRemotely(gatePermit, result));
+          } else { // inline, on the thread that failed it (a close, say), as the gate does
             result.completeExceptionally(
                 failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause()
                     : failure);
-            return;
-          }
-          if (result.isDone()) {
-            gatePermit.close();
-            return;
-          }
-          waiter.set(
-              Thread.ofVirtual()
-                  .name("permits-redis-async " + name)
-                  .start(() -> completeRemotely(gatePermit, result, settledHere)));
-          if (result.isDone() && !settledHere.get()) {
-            waiter.get().interrupt(); // cancelled while the thread started
           }
         });
-    result.whenComplete(
-        (permit, failure) -> {
-          if (!gateFuture.isDone()) {
-            gateFuture.cancel(false);
-          }
-          // withdrawn by the caller (cancel, orTimeout, its own complete): stop the wait; never
-          // interrupt the thread for its own completion, whose dependents may be running on it
-          Thread thread = waiter.get();
-          if (thread != null && !settledHere.get()) {
-            thread.interrupt();
-          }
-        });
+    result.whenComplete((permit, failure) -> gateFuture.cancel(false)); // withdrawn at the gate
     return result;
   }
 
-  private void completeRemotely(
-      Permit gatePermit, CompletableFuture<Permit> result, AtomicBoolean settledHere) {
-    RedisLease lease;
+  /**
+   * The remote part of an async request, on its own virtual thread. The caller withdraws it by
+   * completing the future (cancel, orTimeout, complete), which interrupts the thread; the thread
+   * never interrupts itself for its own completion, whose dependents may be running on it.
+   */
+  private void completeRemotely(Permit gatePermit, CompletableFuture<Permit> result) {
+    Thread self = Thread.currentThread();
+    AtomicBoolean settling = new AtomicBoolean();
+    result.whenComplete((permit, failure) -> {
+      if (!settling.get()) {
+        self.interrupt();
+      }
+    });
     try {
-      lease = Objects.requireNonNull(new RemoteRequest(this, gatePermit, true, false, 0).run());
+      RedisLease lease = new RemoteRequest(this, gatePermit, true, false, 0).run();
+      settling.set(true);
+      if (!result.complete(lease)) {
+        lease.close(); // withdrawn as it was granted
+      }
     } catch (InterruptedException withdrawn) {
-      result.cancel(false); // already completed by the caller, who withdrew it; nothing is held
-      return;
+      // the caller completed the future; the request cancelled its id and holds nothing
     } catch (RuntimeException failed) {
-      settledHere.set(true);
+      settling.set(true);
       result.completeExceptionally(failed);
-      return;
-    }
-    settledHere.set(true);
-    if (!result.complete(lease)) {
-      lease.close(); // withdrawn as it was granted
     }
   }
 
@@ -371,7 +354,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     gate.close();
     calls.flush();
     waiters.values().forEach(RemoteRequest::wake);
-    renewer.stopWhenEmpty();
     link.retire();
   }
 
@@ -439,7 +421,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   RedisLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
-    RedisLease lease = new RedisLease(this, id, gatePermit.permits(), token, gatePermit, deadlineNanos);
+    RedisLease lease = new RedisLease(this, id, token, gatePermit, deadlineNanos);
     link.retain(); // the lease's use of the connections: ends once its release is settled
     renewer.add(lease);
     return lease;
@@ -452,9 +434,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   private CompletableFuture<Boolean> sendRenewal(RedisLease lease) {
+    String token = Long.toString(lease.token());
     return calls
-        .send(
-            RedisScripts.RENEW, lease.id(), Long.toString(lease.token()), Long.toString(leaseMillis))
+        .send(RedisScripts.RENEW, lease.id(), token, Long.toString(leaseMillis))
         .thenApply(reply -> (Long) reply.get(0) > 0);
   }
 

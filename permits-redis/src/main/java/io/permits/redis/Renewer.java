@@ -40,7 +40,6 @@ final class Renewer {
   private final Set<RedisLease> leases = ConcurrentHashMap.newKeySet();
   private final Set<RedisLease> renewing = ConcurrentHashMap.newKeySet(); // one renewal in flight
   private final AtomicReference<@Nullable Plan> plan = new AtomicReference<>();
-  private volatile boolean stopping;
 
   Renewer(long leaseMillis, ScheduledExecutorService timer, Sender sender) {
     this.leaseNanos = TimeUnit.MILLISECONDS.toNanos(leaseMillis);
@@ -58,17 +57,6 @@ final class Renewer {
   /** The lease was closed: it is no longer renewed. */
   void remove(RedisLease lease) {
     leases.remove(lease);
-  }
-
-  /** The semaphore closed: sweeps go on for the leases still held, then stop. */
-  void stopWhenEmpty() {
-    stopping = true;
-    if (leases.isEmpty()) {
-      Plan planned = plan.getAndSet(null);
-      if (planned != null) {
-        planned.task().cancel(false);
-      }
-    }
   }
 
   /** When a third of the lease will have passed since its grant or last renewal was sent. */
@@ -127,7 +115,7 @@ final class Renewer {
       next = any ? earlier(next, due) : due;
       any = true;
     }
-    if (any && !(stopping && leases.isEmpty())) {
+    if (any) { // else nothing is planned until a lease is added
       planBy(next);
     }
   }

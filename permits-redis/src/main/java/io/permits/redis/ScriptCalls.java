@@ -21,13 +21,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * this semaphore sends (typically the closing thread's next acquire) carries every queued ending
  * and Redis settles them first (common.lua's {@code settle}). A cancel is sent at once and waited
  * for, at most {@link #CANCEL_PATIENCE_MILLIS}, so that its request's caller is answered once
- * nothing is held for it. Releases no script carried are sent alone by a flush that ticks every {@link
- * #FLUSH_MICROS} while releases are being queued (a timer task per release woke the timer thread
- * once per lease, a context switch per acquire and release on a busy machine). Scripts
- * are handed to Lettuce in the order the releases were taken, under {@code sending}, and share
- * one connection, so Redis runs them in that order too: a count asked for after a close sees
- * its release. A script that fails on the connection queues its endings again (they are safe to
- * run twice: a release names its lease's id and token, a cancel its request's id), up to {@link
+ * nothing is held for it. Releases no script carried are sent alone by a flush that ticks every
+ * {@link #FLUSH_MICROS} while releases are being queued (a timer task per release woke the
+ * timer thread once per lease: a context switch per pair on a busy machine). Scripts are handed
+ * to Lettuce in the order the endings were taken, under {@code sending}, and share one
+ * connection, so Redis runs them in that order too: a count asked for after a close sees its
+ * release. A script that fails on the connection queues its endings again (they are safe to run
+ * twice: a release names its lease's id and token, a cancel its request's id), up to {@link
  * #ATTEMPTS} times, {@link #RETRY_MILLIS} apart; after that, or on an error from the server, the
  * failure is logged, and the lease expires in Redis within its length (a ticket in a second).
  */
@@ -109,6 +109,18 @@ final class ScriptCalls {
     }
   }
 
+  /** Takes every queued ending. */
+  private List<Release> drain() {
+    sending.lock();
+    try {
+      List<Release> all = List.copyOf(queued);
+      queued.clear();
+      return all;
+    } finally {
+      sending.unlock();
+    }
+  }
+
   private boolean hasQueued() {
     sending.lock();
     try {
@@ -118,12 +130,10 @@ final class ScriptCalls {
     }
   }
 
-  /** Sends the queued endings alone, if no script carried them meanwhile. */
+  /** Sends the queued endings alone (an empty script if another script carried them). */
   void flush() {
     try {
-      if (hasQueued()) {
-        send(RedisScripts.RELEASE);
-      }
+      send(RedisScripts.RELEASE);
     } catch (RedisSemaphoreException unreachable) { // its endings are queued again
     }
   }
@@ -138,23 +148,14 @@ final class ScriptCalls {
     try {
       redis = link.retain();
     } catch (RuntimeException unreachable) {
-      sending.lock();
-      List<Release> waiting;
-      try {
-        waiting = List.copyOf(queued);
-        queued.clear();
-      } finally {
-        sending.unlock();
-      }
-      retry(waiting, unreachable); // queued again, each attempt counted
+      retry(drain(), unreachable); // queued again, each attempt counted
       throw failure(script, unreachable);
     }
     List<Release> carried = List.of();
     CompletableFuture<List<Object>> reply;
     sending.lock();
     try {
-      carried = List.copyOf(queued);
-      queued.clear();
+      carried = drain();
       reply = script.run(redis, keys, pairs(carried), args);
     } catch (RuntimeException failed) {
       link.release();

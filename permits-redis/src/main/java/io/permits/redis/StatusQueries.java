@@ -7,9 +7,8 @@ import io.lettuce.core.ScanIterator;
 import io.lettuce.core.codec.ByteArrayCodec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Reads semaphores without opening them: for {@code permits status}. */
 final class StatusQueries {
@@ -19,20 +18,19 @@ final class StatusQueries {
   static RedisSemaphoreStatus status(RedisClient client, String name, RedisKeys keys) {
     try (var connection = client.connect(ByteArrayCodec.INSTANCE)) {
       List<Object> state =
-          RedisScripts.STATE.run(connection.async(), keys, List.of()).get(30, TimeUnit.SECONDS);
+          RedisScripts.STATE.run(connection.async(), keys, List.of())
+              .orTimeout(30, TimeUnit.SECONDS)
+              .join(); // waits through interrupts, and keeps them
       int limit = RedisSemaphore.toInt(state.get(0));
       if (limit < 0) {
         throw new IllegalStateException("no semaphore '" + name + "' in Redis");
       }
       return new RedisSemaphoreStatus(
           name, limit, HolderRecord.holders(state), HolderRecord.waiters(state));
-    } catch (ExecutionException | TimeoutException | RedisException failed) { // the last: connect
+    } catch (CompletionException | RedisException failed) { // the last: connecting failed
+      Throwable cause = failed instanceof CompletionException ? failed.getCause() : failed;
       throw new RedisSemaphoreException(
-          "semaphore '" + name + "': status failed: " + failed.getMessage(), failed);
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-      throw new RedisSemaphoreException(
-          "semaphore '" + name + "': status interrupted", interrupted);
+          "semaphore '" + name + "': status failed: " + cause.getMessage(), cause);
     }
   }
 

@@ -64,7 +64,7 @@ class RenewerTest {
   }
 
   private static RedisLease lease(String id, long grantSentNanos) {
-    return new RedisLease(null, id, 1, 1, null, grantSentNanos + BELIEVED_NANOS);
+    return new RedisLease(null, id, 1, null, grantSentNanos + BELIEVED_NANOS);
   }
 
   @Test
