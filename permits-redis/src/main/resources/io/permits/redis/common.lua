@@ -53,6 +53,9 @@ local function drop_holder(id, record)
   local in_use
   if redis.call('HDEL', RECORDS, id) == 1 then
     in_use = redis.call('DECRBY', USED, permits)
+    if in_use < 0 then -- cannot happen while used changes only with the records: say so loudly
+      error('permits: used fell below 0 ending lease ' .. id .. ': it drifted from the records')
+    end
   end
   redis.call('ZREM', HOLDERS, id)
   return permits, in_use
@@ -72,9 +75,10 @@ end
 local function grant(id, permits, expiry, now, who)
   local token = redis.call('INCR', FENCE)
   local record = string.format('%d %d %d %s', permits, token, now, who)
-  if redis.call('HSET', RECORDS, id, record) == 1 then
-    redis.call('INCRBY', USED, permits)
+  if redis.call('HSET', RECORDS, id, record) ~= 1 then -- every caller checked there was none
+    error('permits: lease ' .. id .. ' was recorded twice: used would drift from the records')
   end
+  redis.call('INCRBY', USED, permits)
   redis.call('ZADD', HOLDERS, expiry, id)
   return token
 end
