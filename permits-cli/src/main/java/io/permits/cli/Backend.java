@@ -83,8 +83,23 @@ sealed interface Backend {
 
   /** Semaphores in a Redis primary ({@link RedisSemaphore}). */
   record Redis(String uri) implements Backend {
+    /**
+     * Opening a semaphore notes the server's persistence once per JVM, at INFO; a command runs
+     * one JVM per command, and its user can do nothing about it per run: only warnings (an
+     * evicting server) are shown. Held here, as the logging system keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger SERVER_SETTINGS = quiet();
+
+    private static java.util.logging.Logger quiet() {
+      java.util.logging.Logger logger =
+          java.util.logging.Logger.getLogger("io.permits.redis.ServerSettings");
+      logger.setLevel(java.util.logging.Level.WARNING);
+      return logger;
+    }
+
     @Override
     public Semaphore open(String name, int limit, boolean changeLimit, String command) {
+      SERVER_SETTINGS.getLevel(); // initialized before the first semaphore opens
       return RedisSemaphore.builder(uri)
           .name(name)
           .limit(limit)
