@@ -229,21 +229,15 @@ final class LocalSync {
       lock.unlock();
     }
     long held = currentLimit - available - assigned;
-    return new SemaphoreStats(
-        currentLimit,
-        (int) Math.max(0, Math.min(available, currentLimit)),
-        (int) Math.max(0, held),
-        queued,
-        peakWaiting,
-        grants(),
-        observer.rejections.sum(),
-        observer.timeouts.sum(),
-        observer.cancellations.sum(),
-        observer.interrupts.sum(),
-        observer.closedWhileWaiting.sum(),
-        observer.leaks.sum(),
-        observer.waitTime.snapshot(),
-        observer.holdTime.snapshot());
+    return observer
+        .statistics()
+        .snapshot(
+            currentLimit,
+            (int) Math.max(0, Math.min(available, currentLimit)),
+            (int) Math.max(0, held),
+            queued,
+            peakWaiting,
+            grants());
   }
 
   List<PermitHolder> holders() {
@@ -363,11 +357,8 @@ final class LocalSync {
       } else {
         linkLast(node);
         long flags = fairness == Fairness.STRICT ? QUEUED | HANDOFF : QUEUED;
-        for (; ; ) {
-          long s = state;
-          if ((s | flags) == s || STATE.compareAndSet(this, s, s | flags)) {
-            break;
-          }
+        if ((state & flags) != flags) { // set already: spare the write
+          STATE.getAndBitwiseOr(this, flags);
         }
         wake = distributeLocked(null);
       }
@@ -413,7 +404,7 @@ final class LocalSync {
       }
       if (Thread.interrupted()) {
         if (abandon(node)) {
-          observer.gaveUp(node, "interrupted");
+          observer.gaveUp(node, Outcome.INTERRUPTED);
           throw new InterruptedException();
         }
         // A grant or failure won the race; take it, and keep the interrupt for the caller.
@@ -427,7 +418,7 @@ final class LocalSync {
         remaining = deadline - now;
         if (remaining <= 0) {
           if (abandon(node)) {
-            observer.gaveUp(node, "timeout");
+            observer.gaveUp(node, Outcome.TIMEOUT);
             return null;
           }
           continue;
@@ -591,11 +582,10 @@ final class LocalSync {
       Node first = head;
       long s = state;
       if (first == null) {
-        long cleared = s & ~(QUEUED | HANDOFF);
-        if (cleared == s || STATE.compareAndSet(this, s, cleared)) {
-          return wake;
+        if ((s & (QUEUED | HANDOFF)) != 0) {
+          STATE.getAndBitwiseAnd(this, ~(QUEUED | HANDOFF));
         }
-        continue;
+        return wake;
       }
       long available = availableOf(s);
       int needed = first.permits - first.assigned;
@@ -643,11 +633,8 @@ final class LocalSync {
   }
 
   private void clearHandoffLocked() {
-    for (; ; ) {
-      long s = state;
-      if ((s & HANDOFF) == 0 || STATE.compareAndSet(this, s, s & ~HANDOFF)) {
-        return;
-      }
+    if ((state & HANDOFF) != 0) {
+      STATE.getAndBitwiseAnd(this, ~HANDOFF);
     }
   }
 
@@ -697,14 +684,8 @@ final class LocalSync {
     Node wake = null;
     lock.lock();
     try {
-      for (; ; ) {
-        long s = state;
-        if ((s & CLOSED) != 0) {
-          return;
-        }
-        if (STATE.compareAndSet(this, s, s | CLOSED)) {
-          break;
-        }
+      if (((long) STATE.getAndBitwiseOr(this, CLOSED) & CLOSED) != 0) {
+        return; // closed before
       }
       while (head != null) {
         wake = abandonLocked(head, CLOSED_WHILE_WAITING, wake);
@@ -851,7 +832,7 @@ final class LocalSync {
   /** Called by an AcquireFuture that its caller completed or cancelled. */
   void withdraw(Node node) {
     if (abandon(node)) {
-      observer.gaveUp(node, "cancelled");
+      observer.gaveUp(node, Outcome.CANCELLED);
     } else if (node.status != CANCELLED) {
       // Granted or failed under the lock already, and others may have seen it (the queue
       // shrank; a close found nothing to fail): deliver that outcome before the caller's own
@@ -877,12 +858,12 @@ final class LocalSync {
     return permit;
   }
 
-  private static String outcomeOf(Node node) {
+  private static Outcome outcomeOf(Node node) {
     return switch (node.status) {
-      case CLOSED_WHILE_WAITING -> "closed";
-      case TOO_LARGE -> "too large";
-      case CANCELLED -> "cancelled";
-      default -> "granted";
+      case CLOSED_WHILE_WAITING -> Outcome.CLOSED;
+      case TOO_LARGE -> Outcome.TOO_LARGE;
+      case CANCELLED -> Outcome.CANCELLED;
+      default -> Outcome.GRANTED;
     };
   }
 

@@ -144,7 +144,7 @@ final class ObservedPermit implements Permit {
 
     PermitHolder describe() {
       return new PermitHolder(
-          permits, thread.getName(), thread.threadId(), since, Observer.trimmedSite(site));
+          permits, thread.getName(), thread.threadId(), since, LeakTracking.trimmedSite(site));
     }
   }
 }

@@ -23,7 +23,7 @@ class DurationsTest {
 
   @Test
   void summariesKeepTheLargestAndAddTheRest() {
-    Observer.Summary summary = new Observer.Summary();
+    Statistics.Summary summary = new Statistics.Summary();
     summary.record(5);
     summary.record(3);
     summary.record(5);
