@@ -249,7 +249,7 @@ final class Report {
 
   private void goals() {
     line("");
-    line("### Issue 5's goals (" + SemaphoreType.DEFAULT.label() + ")");
+    line("### The performance goals (" + SemaphoreType.DEFAULT.label() + ")");
     line("");
     line("| goal | figure | verdict |");
     line("|---|---|---|");
