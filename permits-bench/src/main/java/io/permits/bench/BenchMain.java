@@ -30,7 +30,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs every benchmark of this module on every {@link SemaphoreType} and writes one Markdown
  * report: the figures with their spread, the ratios against the JDK's non-fair and fair semaphores,
- * and issue 5's goals marked met or not. This is what {@code bin/bench} runs:
+ * and the performance goals marked met or not. This is what {@code bin/bench} runs:
  *
  * <pre>{@code
  * bin/bench quick                        # < 10 minutes: 1 fork, 3 short iterations

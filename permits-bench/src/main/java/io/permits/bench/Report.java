@@ -12,7 +12,7 @@ import java.util.Set;
 
 /**
  * Renders {@link Results} as Markdown: one table per section, each figure with its spread and its
- * ratio to the JDK's non-fair and fair semaphores from the same run, then issue 5's goals marked
+ * ratio to the JDK's non-fair and fair semaphores from the same run, then the performance goals marked
  * met or not met.
  */
 final class Report {
