@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * stages already see the request gone and its permits passed on. If the request was already
  * granted (or failed) under the semaphore's lock, that decision is delivered first and the
  * caller's completion returns false: a {@code cancel()} never undoes a grant that other threads
- * may already have observed (found by Lincheck). Dependent stages are plain {@link
+ * may already have observed. Dependent stages are plain {@link
  * CompletableFuture}s.
  */
 final class AcquireFuture extends CompletableFuture<Permit> {

@@ -341,8 +341,8 @@ public final class LocalSemaphore implements Semaphore {
 
     /**
      * Whether {@link SemaphoreStats#holdTime()} is recorded; off by default, because it reads
-     * the clock when each permit is granted and when it is closed (about 20 ns each here;
-     * figures in {@code docs/benchmarks.md}).
+     * the clock when each permit is granted and when it is closed (figures in {@code
+     * docs/observability.md}).
      *
      * @param record true to record hold times
      * @return this builder

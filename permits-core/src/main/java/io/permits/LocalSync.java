@@ -37,7 +37,7 @@ final class LocalSync {
    * them (`signalHead`); the head takes them with the fast path's CAS and then unlinks itself
    * (`takeAsHead`). The releasing thread usually takes them back first, which is the point:
    * oversubscribed threads keep running instead of paying a park, an unpark and two context
-   * switches per pair (measured: from 165 k to about 4 M pairs/s, 8 threads on 2 permits, 2 cores).
+   * switches per pair (docs/benchmarks.md has the figures).
    *
    * State word
    * ----------
@@ -46,8 +46,8 @@ final class LocalSync {
    *   fast-path grants    | available + 2^32 | HANDOFF | QUEUED | CLOSED
    *
    *   grants     grants made by the fast path, modulo 2^28: counted by the same CAS that takes
-   *              the permits, so statistics cost no second atomic per acquire (a LongAdder did,
-   *              8 of 24 ns per pair); a wrap is counted in `grantWraps` by the CAS that made it.
+   *              the permits, so statistics cost no second atomic per acquire (a LongAdder
+   *              would); a wrap is counted in `grantWraps` by the CAS that made it.
    *   available  permits free for the taking; negative after a shrink below the permits held.
    *              Stored with a bias of 2^32 so that the field never borrows from the grants:
    *              it stays within [0, 2^33) because |available| <= 2^31.
@@ -90,16 +90,16 @@ final class LocalSync {
    *            semaphore STRICT. Who runs that check: a head woken to compete that lost; a
    *            release that finds too few permits to wake the head for (it distributes instead
    *            of signalling once the head is overdue); and lock paths that have served nobody.
-   *            No waiter keeps an alarm: without releases there is nothing to hand off (a
-   *            timer per waiter cost a third of the throughput with 10,000 virtual threads).
+   *            No waiter keeps an alarm: without releases there is nothing to hand off, and a
+   *            timer per waiter would cost every wait a timer task.
    *            HANDOFF is cleared when a node is granted that had waited less than the bound
    *            (nobody overdue is left, as Go's sync.Mutex leaves starvation mode) or when the
    *            queue drains.
    *
    * Platform threads at the head spin briefly (HEAD_SPINS × Thread.onSpinWait()) before
    * parking: a STRICT grant, or free permits, is often a few hundred nanoseconds away, and
-   * a park costs microseconds (STRICT, 8 threads on 2 permits: 45 to 11 µs per pair). Virtual
-   * threads do not spin: a spinning virtual thread holds its carrier.
+   * a park costs microseconds. Virtual threads do not spin: a spinning virtual thread holds its
+   * carrier.
    *
    * Leaving a wait (the one abandon path)
    * -------------------------------------
@@ -135,7 +135,7 @@ final class LocalSync {
    * publishes a larger limit only after adding its permits, and a smaller limit before removing
    * them, so a request checked against the limit without the lock never sees a limit whose
    * permits are missing; a tryAcquire that failed re-checks the limit, so a shrink that raced
-   * it is reported as an impossible request rather than as "none free" (both found by Lincheck).
+   * it is reported as an impossible request rather than as "none free".
    */
 
   // Node status values: WAITING, then exactly one final value.
@@ -437,8 +437,8 @@ final class LocalSync {
         // All volatile, so either the release sees the signal clear (and unparks this thread)
         // or this thread sees the release's permits. Being the head is judged from the volatile
         // `head`, never from `prev`, which unlink() sets after it publishes the new head: a head
-        // that judged itself by a stale `prev` parked with its signal still set, and no release
-        // woke it again (found by the 10,000-virtual-thread benchmark).
+        // that judged itself by a stale `prev` could park with its signal still set, and no
+        // release would wake it again.
         node.signalled = 0;
         if (head == node && canTake(node.permits)) {
           continue;
@@ -448,8 +448,7 @@ final class LocalSync {
         // BOUNDED: a head that lost the race for free permits checks whether it is overdue.
         // No alarm is needed: a head parked while releases leave too few permits to wake it
         // for is checked by those releases (signalHead), and without releases there is nothing
-        // to hand off. (A timed park per waiter cost a timer each: a third of the throughput
-        // with 10,000 virtual threads.)
+        // to hand off (a timed park per waiter would cost every wait a timer task).
         if (now == 0L) {
           now = System.nanoTime();
         }
@@ -497,9 +496,8 @@ final class LocalSync {
       if (node.status == WAITING) {
         unlink(node);
         if (node.assigned > 0) {
-          // BOUNDED: a handoff began after the CAS and set permits aside for this head (found
-          // by bin/stress as permits missing once all were closed); it has its own, so those go
-          // back.
+          // BOUNDED: a handoff began after the CAS and set permits aside for this head; it has
+          // its own, so those go back (else they would be missing once all were closed).
           STATE.getAndAdd(this, (long) node.assigned << AVAILABLE_SHIFT);
           assignedToWaiters -= node.assigned;
           node.assigned = 0;

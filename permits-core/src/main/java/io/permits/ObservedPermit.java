@@ -10,15 +10,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * A permit whose semaphore observes it (a listener, hold times, holder tracking, leak detection
  * or a JFR recording): it remembers when, by whom and, with leak detection, where it was taken.
- *
- * <p>Implementation notes: the state that outlives the permit object lives in {@link Holding},
- * which does not refer back to the permit, so that a {@link Cleaner} can act when the permit
- * becomes unreachable while still held. Exactly one of {@link #close()} and the cleaner wins the
- * holding's {@code released} flag; whoever wins gives the permits back (the cleaner only if the
- * semaphore returns leaked permits), so none is released twice or lost. Only a delivered permit
- * is registered with the cleaner ({@link #cleanWhenUnreachable()}).
  */
 final class ObservedPermit implements Permit {
+
+  /*
+   * Implementation notes: the state that outlives the permit object lives in Holding, which does
+   * not refer back to the permit, so that a Cleaner can act when the permit becomes unreachable
+   * while still held. Exactly one of close() and the cleaner wins the holding's released flag;
+   * whoever wins gives the permits back (the cleaner only if the semaphore returns leaked permits),
+   * so none is released twice or lost. Only a delivered permit is registered with the cleaner
+   * (cleanWhenUnreachable()).
+   */
+
   private final Holding holding;
   private volatile Cleaner.@Nullable Cleanable cleanable;
 

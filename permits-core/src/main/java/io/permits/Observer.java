@@ -10,13 +10,15 @@ import org.jspecify.annotations.Nullable;
  * grant, a rejection, a request given up, a release), always called outside the engine's lock:
  * {@link Statistics}, {@link ListenerCalls}, JFR events, and {@link LeakTracking} (held permits
  * and leaks). Each part that is off is a no-op object, so nothing here asks whether it is on.
- *
- * <p>Implementation notes: the uncontended path stays free unless something needs each permit
- * observed ({@link #observesPermits}: a listener, hold times, holder tracking, leak detection,
- * or a JFR recording with {@code io.permits.Hold} enabled); then permits are {@link
- * ObservedPermit}s that remember their grant time.
  */
 final class Observer {
+
+  /*
+   * Implementation notes: the uncontended path stays free unless something needs each permit
+   * observed (observesPermits: a listener, hold times, holder tracking, leak detection, or a JFR
+   * recording with io.permits.Hold enabled); then permits are ObservedPermits that remember their
+   * grant time.
+   */
 
   private final String name;
   private final Statistics statistics;

@@ -7,11 +7,13 @@ import java.util.concurrent.atomic.LongAdder;
  * The totals and time summaries of {@link SemaphoreStats}. {@link #OFF} records nothing, so
  * callers never ask whether statistics are on (Caffeine's {@code DisabledStatsCounter}); leaks
  * are counted either way, as a leak report states the count.
- *
- * <p>Implementation notes: totals are {@link LongAdder}s touched only on paths that already wait
- * or fail; maxima are raised by CAS only when exceeded.
  */
 class Statistics {
+
+  /*
+   * Implementation notes: totals are LongAdders touched only on paths that already wait or fail;
+   * maxima are raised by CAS only when exceeded.
+   */
 
   /** Records no totals and no times (leaks excepted). */
   static final Statistics OFF = new Statistics(false) {

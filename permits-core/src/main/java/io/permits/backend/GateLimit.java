@@ -9,22 +9,23 @@ import java.util.concurrent.atomic.AtomicReference;
  * threads of one process queue) at the limit recorded in the shared store — a file's header, a
  * Redis key — which any process may change. Used by {@code FileSemaphore} and {@code
  * RedisSemaphore}; for backend implementations, not for applications.
- *
- * <p>Implementation notes. Every store operation returns the limit with its version (a count of
- * limit changes kept with it), and threads report what they read in any order: a thread
- * that read limit 5 (version 3) may report after one that read 16 (version 4). Applying reports
- * as they come would put the gate back to 5, and the gate fails queued requests above its limit,
- * so a stale report would fail requests that were never impossible (the stress run found this).
- * So: a report is kept only if its version is newer than the newest known ({@link #newest},
- * compare-and-set); then one thread at a time (whoever wins {@link #updating}) sets the gate to
- * the newest known limit, and after letting go checks again, since a newer report may have come
- * in while it held the flag and its reporter left seeing the flag taken. No lock is held while
- * the gate's limit changes (which may fail futures of queued requests, running their callbacks).
- * A closed gate follows too: its permits may still be held and returned, and {@code available()}
- * after a close must still add up to the limit (the stress run found a gate left behind at a
- * close racing a {@code setLimit}).
  */
 public final class GateLimit {
+
+  /*
+   * Implementation notes. Every store operation returns the limit with its version (a count of
+   * limit changes kept with it), and threads report what they read in any order: a thread that read
+   * limit 5 (version 3) may report after one that read 16 (version 4). Applying reports as they
+   * come would put the gate back to 5, and the gate fails queued requests above its limit, so a
+   * stale report would fail requests that were never impossible. So: a
+   * report is kept only if its version is newer than the newest known (newest, compare-and-set);
+   * then one thread at a time (whoever wins updating) sets the gate to the newest known limit, and
+   * after letting go checks again, since a newer report may have come in while it held the flag and
+   * its reporter left seeing the flag taken. No lock is held while the gate's limit changes (which
+   * may fail futures of queued requests, running their callbacks). A closed gate follows too: its
+   * permits may still be held and returned, and available() after a close must still add up to the
+   * limit, even when a close races a setLimit.
+   */
 
   private record Known(int limit, long version) {}
 

@@ -13,20 +13,21 @@ import org.jspecify.annotations.Nullable;
 /**
  * An asynchronous request of a {@link FileSemaphore}: first the gate's future, then slots,
  * polled for on a timer without a thread waiting.
- *
- * <p>Implementation notes. Every step that touches the file or this request's state (an
- * attempt, the registration of its wake-up, the withdrawal after a cancel or a failure) runs as
- * an operation on the file's one I/O thread, so the steps are serialized without a lock: an
- * attempt first checks whether the request is still open, and a withdrawal, queued after any
- * attempt in flight, sees what that attempt did. At most one timer is pending per request (a
- * wake-up from a local release runs an attempt at once but adds no timer). Nothing that may run
- * a caller's code happens on the I/O thread: the result is completed on a new virtual thread
- * (a continuation may close a permit, which needs the I/O thread), and so is the gate's limit
- * change after a file limit change (it may fail other queued futures). If a cancel wins the race
- * with a grant, completing fails and the permit just made is closed, so exactly one of the two
- * takes effect.
  */
 final class AsyncSlotRequest {
+
+  /*
+   * Implementation notes. Every step that touches the file or this request's state (an attempt, the
+   * registration of its wake-up, the withdrawal after a cancel or a failure) runs as an operation
+   * on the file's one I/O thread, so the steps are serialized without a lock: an attempt first
+   * checks whether the request is still open, and a withdrawal, queued after any attempt in flight,
+   * sees what that attempt did. At most one timer is pending per request (a wake-up from a local
+   * release runs an attempt at once but adds no timer). Nothing that may run a caller's code
+   * happens on the I/O thread: the result is completed on a new virtual thread (a continuation may
+   * close a permit, which needs the I/O thread), and so is the gate's limit change after a file
+   * limit change (it may fail other queued futures). If a cancel wins the race with a grant,
+   * completing fails and the permit just made is closed, so exactly one of the two takes effect.
+   */
 
   private static final ScheduledExecutorService TIMER =
       Executors.newSingleThreadScheduledExecutor(

@@ -72,16 +72,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * process that opens a new file of the same name after it was deleted shares nothing with those
  * holding the old one. The default directory ({@link #defaultDirectory()}) is per user and is
  * created with owner-only permissions.
- *
- * <p>Implementation notes. A permit is a slot; a slot is held by an exclusive lock on one byte
- * of the file (see {@link SlotTable} for the grant algorithm under the file's mutex, and {@link
- * SlotFile} for why all file operations run on one I/O thread per file). A request first takes
- * permits of the gate (so threads of this JVM queue, time out, cancel and get interrupted in
- * memory, with the core's guarantees), then slots; a permit lets go of its slots before its
- * gate permits, so this JVM never holds more slots than gate permits, and a gate grant finds
- * free slots unless another process or semaphore object holds them.
  */
 public final class FileSemaphore implements Semaphore {
+
+  /*
+   * Implementation notes. A permit is a slot; a slot is held by an exclusive lock on one byte of
+   * the file (see SlotTable for the grant algorithm under the file's mutex, and SlotFile for why
+   * all file operations run on one I/O thread per file). A request first takes permits of the gate
+   * (so threads of this JVM queue, time out, cancel and get interrupted in memory, with the core's
+   * guarantees), then slots; a permit lets go of its slots before its gate permits, so this JVM
+   * never holds more slots than gate permits, and a gate grant finds free slots unless another
+   * process or semaphore object holds them.
+   */
 
   private static final AtomicLong REQUEST_IDS = new AtomicLong();
 

@@ -23,21 +23,24 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * One open semaphore file in this JVM, shared by every {@link FileSemaphore} and permit on it.
  *
- * <p>Implementation notes. Two JVM-wide facts shape this class. First, Java's file locks belong
- * to the JVM, and on Linux closing any channel on a file drops every lock the JVM holds on it;
- * so each file has exactly one channel here, kept in a registry by real path and closed only
- * when the last user (semaphore, request or permit) lets go. Second, a {@link FileChannel} is
- * an interruptible channel: a thread interrupted during any operation on it closes it, which
- * would drop every lock. So no caller's thread touches the channel: each operation runs on the
- * file's own I/O thread (a platform daemon thread that nothing interrupts), and the caller waits
- * for the result without being interruptible (the operations take microseconds; an interrupt
- * that arrives meanwhile stays set for the caller to act on). The I/O thread also serializes
- * this JVM's use of the lock maps in {@link SlotTable}.
  *
  * <p>Local wake-ups: when this JVM lets go of slots, every local waiter registered with {@link
  * #onRelease} is told at once, so waiters in the same JVM do not wait for their next poll.
  */
 final class SlotFile {
+
+  /*
+   * Implementation notes. Two JVM-wide facts shape this class. First, Java's file locks belong to
+   * the JVM, and on Linux closing any channel on a file drops every lock the JVM holds on it; so
+   * each file has exactly one channel here, kept in a registry by real path and closed only when
+   * the last user (semaphore, request or permit) lets go. Second, a FileChannel is an interruptible
+   * channel: a thread interrupted during any operation on it closes it, which would drop every
+   * lock. So no caller's thread touches the channel: each operation runs on the file's own I/O
+   * thread (a platform daemon thread that nothing interrupts), and the caller waits for the result
+   * without being interruptible (the operations take microseconds; an interrupt that arrives
+   * meanwhile stays set for the caller to act on). The I/O thread also serializes this JVM's use of
+   * the lock maps in SlotTable.
+   */
 
   private static final ReentrantLock REGISTRY_LOCK = new ReentrantLock();
   private static final Map<Path, SlotFile> REGISTRY = new HashMap<>();

@@ -19,12 +19,6 @@ import org.jspecify.annotations.Nullable;
  * The operations on one semaphore file, each done under the file's mutex. Called only from the
  * file's I/O thread ({@link SlotFile}), so the maps of locks this JVM holds need no guard.
  *
- * <p>Implementation notes. A permit is a slot, and a slot is held by holding an exclusive
- * {@code fcntl} lock on its byte; the kernel drops the locks of a process that exits, however
- * it exits, so a crashed holder's permits are free at once. Java's file locks belong to the
- * whole JVM, so this JVM's slots are kept in {@link #heldSlots} and skipped when looking for
- * free ones. Every grant, limit change and count runs under the mutex (an exclusive lock on
- * byte 0), which makes three things safe:
  *
  * <ul>
  *   <li>Probing: whether another process holds slot i is learnt by trying its lock and letting
@@ -53,6 +47,14 @@ import org.jspecify.annotations.Nullable;
  * anywhere; that is the price of a cross-process critical section, and it ends with SIGCONT.
  */
 final class SlotTable {
+
+  /*
+   * Implementation notes. A permit is a slot, and a slot is held by holding an exclusive fcntl lock
+   * on its byte; the kernel drops the locks of a process that exits, however it exits, so a crashed
+   * holder's permits are free at once. Java's file locks belong to the whole JVM, so this JVM's
+   * slots are kept in heldSlots and skipped when looking for free ones. Every grant, limit change
+   * and count runs under the mutex (an exclusive lock on byte 0), which makes three things safe:
+   */
 
   /** How long a grant attempt waits for the mutex before it counts as refused for now. */
   static final long GRANT_PATIENCE_NANOS = 20_000_000;

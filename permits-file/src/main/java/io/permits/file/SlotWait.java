@@ -8,16 +8,18 @@ import org.jspecify.annotations.Nullable;
 /**
  * A blocking request's wait for slots held by other processes (or other semaphores on the same
  * file in this JVM), after the in-process gate has granted it.
- *
- * <p>Implementation notes. There is no cross-process wake-up: a process that dies cannot send
- * one, and a file lock's release makes no file-change event, so a waiter polls (see {@link
- * Polling}: 1 ms doubling to 25 ms), parking in between with {@link LockSupport#parkNanos} (no
- * monitor, so a virtual thread unmounts). A release in this JVM, a limit change and {@code
- * close()} unpark it at once. The first refused attempt registers the request as a waiter in
- * the file (which also gives it its place in the cross-process order); every way out of the
- * wait except a grant withdraws that registration.
  */
 final class SlotWait {
+
+  /*
+   * Implementation notes. There is no cross-process wake-up: a process that dies cannot send one,
+   * and a file lock's release makes no file-change event, so a waiter polls (see Polling: 1 ms
+   * doubling to 25 ms), parking in between with LockSupport#parkNanos (no monitor, so a virtual
+   * thread unmounts). A release in this JVM, a limit change and close() unpark it at once. The
+   * first refused attempt registers the request as a waiter in the file (which also gives it its
+   * place in the cross-process order); every way out of the wait except a grant withdraws that
+   * registration.
+   */
 
   private SlotWait() {}
 

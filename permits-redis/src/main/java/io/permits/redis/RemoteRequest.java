@@ -8,31 +8,33 @@ import org.jspecify.annotations.Nullable;
 /**
  * The part of one request that happens in Redis, once the request holds its permits of the
  * in-process gate: asks, waits in the queue if it may, and ends as a lease or settled.
- *
- * <p>Implementation notes. A request has a fresh id (never reused) and moves through {@link
- * State}: NEW until its first acquire script is sent; ASKING while a script's outcome is unknown;
- * QUEUED once a reply says its ticket waits; GRANTED once a reply or a wake message gives it a
- * lease, which goes to the caller; REFUSED when Redis holds nothing for it (a request that may
- * not wait and did not fit, or one too large). Every other way out (timeout, interrupt, close, a
- * failure or an unknown outcome) leaves from ASKING or QUEUED, and the one exit path, in {@code
- * finally}, cancels the id and waits for that before the caller is answered: whatever its
- * scripts did (queued it, granted it, or are still on their way), nothing stays held for a caller
- * told "no". A grant whose lease lapsed before its client heard of it (SPENT) passes the gate
- * permits to a fresh request, under a fresh id.
- *
- * <p>While queued, the thread parks until a wake message brings its token, its ticket needs
- * refreshing (the ticket lapses {@link #TICKET_MILLIS} after the last script that queued or
- * refreshed it, so a dead client's tickets go within a second), or the first lease held may have
- * expired. Asking again is the same script: it returns the grant the id already holds, so a lost
- * message costs time, not correctness.
- *
- * <p>A lease's life by this JVM's monotonic clock starts before the script that granted it was
- * sent: for a grant in a reply, that script; for a lease handed over by another client's release,
- * the last script that found the ticket queued (the hand-over came after it ran, and lasts from
- * there until the ticket's deadline or one lease, whichever is sooner, until renewed). It ends a
- * drift margin before the server's expiry ({@link RedisLease#believedNanos}).
  */
 final class RemoteRequest {
+
+  /*
+   * Implementation notes. A request has a fresh id (never reused) and moves through State: NEW
+   * until its first acquire script is sent; ASKING while a script's outcome is unknown; QUEUED once
+   * a reply says its ticket waits; GRANTED once a reply or a wake message gives it a lease, which
+   * goes to the caller; REFUSED when Redis holds nothing for it (a request that may not wait and
+   * did not fit, or one too large). Every other way out (timeout, interrupt, close, a failure or an
+   * unknown outcome) leaves from ASKING or QUEUED, and the one exit path, in finally, cancels the
+   * id and waits for that before the caller is answered: whatever its scripts did (queued it,
+   * granted it, or are still on their way), nothing stays held for a caller told "no". A grant
+   * whose lease lapsed before its client heard of it (SPENT) passes the gate permits to a fresh
+   * request, under a fresh id.
+   *
+   * While queued, the thread parks until a wake message brings its token, its ticket needs
+   * refreshing (the ticket lapses TICKET_MILLIS after the last script that queued or refreshed it,
+   * so a dead client's tickets go within a second), or the first lease held may have expired.
+   * Asking again is the same script: it returns the grant the id already holds, so a lost message
+   * costs time, not correctness.
+   *
+   * A lease's life by this JVM's monotonic clock starts before the script that granted it was sent:
+   * for a grant in a reply, that script; for a lease handed over by another client's release, the
+   * last script that found the ticket queued (the hand-over came after it ran, and lasts from there
+   * until the ticket's deadline or one lease, whichever is sooner, until renewed). It ends a drift
+   * margin before the server's expiry (RedisLease.believedNanos).
+   */
 
   /** A ticket's life in Redis after the script that queued or refreshed it. */
   static final long TICKET_MILLIS = 1_000;

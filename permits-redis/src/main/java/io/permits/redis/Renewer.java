@@ -12,18 +12,20 @@ import org.jspecify.annotations.Nullable;
 /**
  * Keeps the leases of one semaphore alive, and tells a holder when it can no longer be sure that
  * its lease is alive.
- *
- * <p>Implementation notes. One sweep per semaphore, planned for the earliest moment a lease
- * needs it (a timer task per lease woke the timer thread once per acquire). A lease is due for
- * renewal when a third of what its holder may believe has passed since its grant or last renewal
- * was sent; with its renewal in flight it is due at its deadline, when it is marked lost unless
- * the renewal came back first; a failed renewal is tried again a sixth of the lease later, until
- * the deadline; a renewal that finds the lease gone marks it lost at once. Invariant: while a
- * lease is in the set, a sweep is planned no later than its due time: the sweep drops its own
- * plan before it reads the set, and {@link #add} puts the lease in the set before it compares
- * plans, so a lease added during a sweep is either seen by it or plans its own.
  */
 final class Renewer {
+
+  /*
+   * Implementation notes. One sweep per semaphore, planned for the earliest moment a lease needs it
+   * (a timer task per lease woke the timer thread once per acquire). A lease is due for renewal
+   * when a third of what its holder may believe has passed since its grant or last renewal was
+   * sent; with its renewal in flight it is due at its deadline, when it is marked lost unless the
+   * renewal came back first; a failed renewal is tried again a sixth of the lease later, until the
+   * deadline; a renewal that finds the lease gone marks it lost at once. Invariant: while a lease
+   * is in the set, a sweep is planned no later than its due time: the sweep drops its own plan
+   * before it reads the set, and add() puts the lease in the set before it compares plans, so a
+   * lease added during a sweep is either seen by it or plans its own.
+   */
 
   /** Sends the renew script for a lease: true if Redis extended it, false if it is gone. */
   interface Sender {

@@ -16,22 +16,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * because the waiting thread was interrupted; the interrupt is kept), and the endings that ride
  * with the next script sent: {@link #release}s of closed leases and {@link #cancel}s of requests
  * that gave up.
- *
- * <p>Implementation notes. An ending (a release, or a cancel) is queued, not sent: the next script
- * this semaphore sends (typically the closing thread's next acquire) carries every queued ending
- * and Redis settles them first (common.lua's {@code settle}). A cancel is sent at once and waited
- * for, at most {@link #CANCEL_PATIENCE_MILLIS}, so that its request's caller is answered once
- * nothing is held for it. Releases no script carried are sent alone by a flush that ticks every
- * {@link #FLUSH_MICROS} while releases are being queued (a timer task per release woke the
- * timer thread once per lease: a context switch per pair on a busy machine). Scripts are handed
- * to Lettuce in the order the endings were taken, under {@code sending}, and share one
- * connection, so Redis runs them in that order too: a count asked for after a close sees its
- * release. A script that fails on the connection queues its endings again (they are safe to run
- * twice: a release names its lease's id and token, a cancel its request's id), up to {@link
- * #ATTEMPTS} times, {@link #RETRY_MILLIS} apart; after that, or on an error from the server, the
- * failure is logged, and the lease expires in Redis within its length (a ticket in a second).
  */
 final class ScriptCalls {
+
+  /*
+   * Implementation notes. An ending (a release, or a cancel) is queued, not sent: the next script
+   * this semaphore sends (typically the closing thread's next acquire) carries every queued ending
+   * and Redis settles them first (common.lua's settle). A cancel is sent at once and waited for, at
+   * most CANCEL_PATIENCE_MILLIS, so that its request's caller is answered once nothing is held for
+   * it. Releases no script carried are sent alone by a flush that ticks every FLUSH_MICROS while
+   * releases are being queued (a timer task per release woke the timer thread once per lease: a
+   * context switch per pair on a busy machine). Scripts are handed to Lettuce in the order the
+   * endings were taken, under sending, and share one connection, so Redis runs them in that order
+   * too: a count asked for after a close sees its release. A script that fails on the connection
+   * queues its endings again (they are safe to run twice: a release names its lease's id and token,
+   * a cancel its request's id), up to ATTEMPTS times, RETRY_MILLIS apart; after that, or on an
+   * error from the server, the failure is logged, and the lease expires in Redis within its length
+   * (a ticket in a second).
+   */
 
   private static final System.Logger LOG = System.getLogger(ScriptCalls.class.getName());
   private static final long FLUSH_MICROS = 1_000;

@@ -16,15 +16,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bin/stress}: the randomized stress run of {@link io.permits.LocalSemaphore}, one
- * {@link StressRun} per fairness mode, each reported as it ends.
+ * {@link StressRun} per fairness mode, each reported as it ends: its operations, their rate and
+ * kinds, and the violations of the rules found (figures in docs/testing.md).
  *
  * <pre>
  * $ bin/stress --ops 10000000
- * stress: 10,000,000 ops per mode, 6 threads, seed 1234, limit 8 (resizes to 1..16): STRICT, BOUNDED, BARGING
- * STRICT   10,000,000 ops in 34.28 s = 291,731 ops/s; 564 generations; 0 violations
- *          acquire 1,641,870, tryAcquire 1,631,094, timed 2,736,196, ...
+ * stress: 10,000,000 ops per mode, 6 threads, seed …, limit 8 (resizes to 1..16): STRICT, …
+ * STRICT   10,000,000 ops in … s = … ops/s; … generations; 0 violations
  * ...
- * total: 30,000,000 ops in 87.13 s = 344,317 ops/s; 0 violations; seed 1234
  * </pre>
  *
  * <p>Exit code: 0 if no rule was broken, 1 if any was (each violation is printed with the command
