@@ -7,10 +7,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Keeps a backend's in-process gate (a {@link LocalSemaphore} with the shared limit, where the
  * threads of one process queue) at the limit recorded in the shared store — a file's header, a
- * Redis key — which any process may change. Used by {@code FileSemaphore} and {@code
- * RedisSemaphore}; for backend implementations, not for applications.
+ * Redis key — which any process may change. Used by {@link Gate}.
  */
-public final class GateLimit {
+final class GateLimit {
 
   /*
    * Implementation notes. Every store operation returns the limit with its version (a count of

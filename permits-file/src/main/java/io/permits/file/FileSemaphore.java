@@ -7,7 +7,7 @@ import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
-import io.permits.backend.GateLimit;
+import io.permits.backend.Gate;
 import io.permits.backend.Timeouts;
 import io.permits.file.SlotLayout.Header;
 import io.permits.file.SlotTable.Attempt;
@@ -92,8 +92,7 @@ public final class FileSemaphore implements Semaphore {
   private final Path path;
   private final Set<PosixFilePermission> permissions;
   private final String command;
-  private final LocalSemaphore gate;
-  private final GateLimit gateLimit;
+  private final Gate gate; // follows the newest limit read from the file
   private final SlotFile own;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Set<Runnable> localWaiters = ConcurrentHashMap.newKeySet();
@@ -106,12 +105,8 @@ public final class FileSemaphore implements Semaphore {
     this.command = builder.command;
     this.own = own;
     this.gate =
-        LocalSemaphore.builder()
-            .name(name)
-            .limit(header.limit())
-            .fairness(builder.fairness)
-            .build();
-    this.gateLimit = new GateLimit(gate, header.limit(), header.limitVersion());
+        new Gate(name, header.limit(), header.limitVersion(), builder.fairness,
+            SlotLayout.MAX_LIMIT, this::limit);
   }
 
   /**
@@ -243,19 +238,17 @@ public final class FileSemaphore implements Semaphore {
    */
   @Override
   public int waiting() {
-    return gate.waiting() + counts().waiting();
+    return gate.local().waiting() + counts().waiting();
   }
 
   @Override
   public Permit acquire(int permits) throws InterruptedException {
-    refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
     return slotsFor(gatePermit, false, 0);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
-    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -285,7 +278,6 @@ public final class FileSemaphore implements Semaphore {
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + saturatedNanos(timeout);
-    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -295,7 +287,6 @@ public final class FileSemaphore implements Semaphore {
 
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    refreshLimitBefore(permits);
     SlotFile file = SlotFile.open(path, permissions); // first: if it fails, nothing is taken
     CompletableFuture<Permit> gateFuture;
     try {
@@ -328,7 +319,7 @@ public final class FileSemaphore implements Semaphore {
     } finally {
       file.close();
     }
-    gateLimit.reportAndSettle(changed.limit(), changed.limitVersion());
+    gate.reportAndSettle(changed.limit(), changed.limitVersion());
     localWaiters.forEach(Runnable::run);
   }
 
@@ -340,7 +331,7 @@ public final class FileSemaphore implements Semaphore {
    */
   @Override
   public SemaphoreStats stats() {
-    SemaphoreStats local = gate.stats();
+    SemaphoreStats local = gate.local().stats();
     Counts counts = counts();
     int available = available(counts);
     return local.withGauges(
@@ -383,7 +374,7 @@ public final class FileSemaphore implements Semaphore {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    gate.close();
+    gate.local().close();
     localWaiters.forEach(Runnable::run);
     own.close();
   }
@@ -406,7 +397,7 @@ public final class FileSemaphore implements Semaphore {
     } catch (RuntimeException unreadable) {
       file = "file unreadable: " + unreadable.getMessage();
     }
-    return "FileSemaphore[" + name + " in " + directory + ", gate " + gate + ", " + file + "]";
+    return "FileSemaphore[" + name + " in " + directory + ", gate " + gate.local() + ", " + file + "]";
   }
 
   // ---- for the waits
@@ -421,7 +412,7 @@ public final class FileSemaphore implements Semaphore {
 
   /** Follows the limit in the file (set by this or another process), read with its version. */
   void adoptLimit(int limit, int version) {
-    gateLimit.report(limit, version);
+    gate.report(limit, version);
   }
 
   /**
@@ -430,29 +421,13 @@ public final class FileSemaphore implements Semaphore {
    * (only when the limit read is newer than the gate's).
    */
   void adoptLimitLater(int limit, int version) {
-    if (gateLimit.isNewer(version)) {
-      Thread.startVirtualThread(() -> gateLimit.report(limit, version));
-    }
-  }
-
-  /**
-   * Before a request larger than the gate's limit fails as impossible, reads the file: another
-   * process may have raised the limit since this JVM last looked.
-   */
-  private void refreshLimitBefore(int permits) {
-    if (permits > gate.limit() && permits <= SlotLayout.MAX_LIMIT && !isClosed()) {
-      limit();
+    if (gate.isNewer(version)) {
+      Thread.startVirtualThread(() -> gate.report(limit, version));
     }
   }
 
   IllegalArgumentException impossible(int permits, int limit) {
-    return new IllegalArgumentException(
-        "a request for "
-            + permits
-            + " permits can never be granted: the limit of semaphore '"
-            + name
-            + "' is now "
-            + limit);
+    return gate.impossible(permits, limit);
   }
 
   // ---- internals
@@ -505,7 +480,7 @@ public final class FileSemaphore implements Semaphore {
   }
 
   private int available(Counts counts) {
-    return Math.max(0, Math.min(gate.available(), counts.limit() - counts.held()));
+    return Math.max(0, Math.min(gate.local().available(), counts.limit() - counts.held()));
   }
 
   private static List<PermitHolder> toHolders(List<SlotRecord> records) {

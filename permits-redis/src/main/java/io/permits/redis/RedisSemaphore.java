@@ -4,12 +4,11 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.permits.Fairness;
 import io.permits.Lease;
-import io.permits.LocalSemaphore;
 import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
-import io.permits.backend.GateLimit;
+import io.permits.backend.Gate;
 import io.permits.backend.Timeouts;
 import java.time.Duration;
 import java.util.List;
@@ -78,8 +77,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final RedisLink link;
   private final ScriptCalls calls;
-  private final LocalSemaphore gate;
-  private final GateLimit gateLimit; // the gate follows the newest limit read from Redis
+  private final Gate gate; // follows the newest limit read from Redis
   private final Renewer renewer;
 
   private static ScheduledThreadPoolExecutor watchdog() {
@@ -107,9 +105,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       link.retire();
       throw failed;
     }
-    int limit = toInt(recorded.get(0));
-    this.gate = LocalSemaphore.builder().name(name).limit(limit).fairness(builder.fairness).build();
-    this.gateLimit = new GateLimit(gate, limit, (Long) recorded.get(2));
+    this.gate =
+        new Gate(name, toInt(recorded.get(0)), (Long) recorded.get(2), builder.fairness,
+            Integer.MAX_VALUE, this::limit);
     this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
   }
 
@@ -158,7 +156,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   public int limit() {
     List<Object> reply = calls.call(RedisScripts.LIMIT, "0", "read");
     int recorded = toInt(reply.get(0));
-    gateLimit.report(recorded, (Long) reply.get(2));
+    gate.report(recorded, (Long) reply.get(2));
     return recorded;
   }
 
@@ -186,14 +184,12 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public Lease acquire(int permits) throws InterruptedException {
-    refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
     return Objects.requireNonNull(new RemoteRequest(this, gatePermit, true, false, 0).run());
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
-    refreshLimitBefore(permits);
     return gate
         .tryAcquire(permits)
         .map(taken -> new RemoteRequest(this, taken, false, false, 0).runWithoutWaiting());
@@ -203,7 +199,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(timeout, "timeout");
     long deadline = System.nanoTime() + Timeouts.saturatedNanos(timeout);
-    refreshLimitBefore(permits);
     Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
     if (gatePermit.isEmpty()) {
       return Optional.empty();
@@ -223,7 +218,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    refreshLimitBefore(permits);
     CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
     CompletableFuture<Permit> result = new CompletableFuture<>();
     gateFuture.whenComplete(
@@ -281,16 +275,16 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       throw new IllegalArgumentException("limit must be at least 1, was " + limit);
     }
     List<Object> reply = calls.call(RedisScripts.LIMIT, Integer.toString(limit), "change");
-    gateLimit.reportAndSettle(limit, (Long) reply.get(2));
+    gate.reportAndSettle(limit, (Long) reply.get(2));
   }
 
   @Override
   public SemaphoreStats stats() {
-    SemaphoreStats local = gate.stats();
+    SemaphoreStats local = gate.local().stats();
     List<Object> state = calls.call(RedisScripts.STATE);
     int limit = toInt(state.get(0));
     int used = toInt(state.get(1));
-    int available = Math.max(0, Math.min(gate.available(), limit - used));
+    int available = Math.max(0, Math.min(gate.local().available(), limit - used));
     return local.withGauges(
         limit,
         available,
@@ -351,7 +345,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    gate.close();
+    gate.local().close();
     calls.flush();
     waiters.values().forEach(RemoteRequest::wake);
     link.retire();
@@ -359,7 +353,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public String toString() {
-    return "RedisSemaphore[" + name + ", gate " + gate + "]";
+    return "RedisSemaphore[" + name + ", gate " + gate.local() + "]";
   }
 
   // ---- for RemoteRequest and RedisLease
@@ -410,14 +404,12 @@ public final class RedisSemaphore implements io.permits.Semaphore {
             wait ? Long.toString(RemoteRequest.TICKET_MILLIS) : "0",
             clientId,
             who,
-            Integer.toString(gate.limit()))); // to make the keys again if they are gone
+            Integer.toString(gate.local().limit()))); // to make the keys again if they are gone
   }
 
   IllegalArgumentException tooLarge(int permits, int limit, long version) {
-    gateLimit.report(limit, version);
-    return new IllegalArgumentException(
-        "a request for " + permits + " permits can never be granted: the limit of semaphore '"
-            + name + "' is now " + limit);
+    gate.report(limit, version);
+    return gate.impossible(permits, limit);
   }
 
   RedisLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
@@ -452,16 +444,6 @@ public final class RedisSemaphore implements io.permits.Semaphore {
               + " (changeLimit(true))");
     }
     return reply;
-  }
-
-  /**
-   * Before a request larger than the gate's limit fails as impossible, reads the limit from
-   * Redis: another client may have raised it since this one last looked.
-   */
-  private void refreshLimitBefore(int permits) {
-    if (permits > gate.limit() && !closed.get()) {
-      limit();
-    }
   }
 
   static String checkName(String name) {
