@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * An asynchronous request of a {@link FileSemaphore}: first the gate's future, then slots,
- * polled for on a timer without a thread waiting.
+ * A request of a {@link FileSemaphore} for slots held by other processes (or other semaphores on
+ * the same file in this JVM): first the gate's future, then slots, polled for on a timer without a
+ * thread waiting. The one wait of the file backend: an asynchronous request returns its future, a
+ * blocking one waits for it ({@link #await}).
  */
 final class AsyncSlotRequest {
 
@@ -27,6 +29,14 @@ final class AsyncSlotRequest {
    * close a permit, which needs the I/O thread), and so is the gate's limit change after a file
    * limit change (it may fail other queued futures). If a cancel wins the race with a grant,
    * completing fails and the permit just made is closed, so exactly one of the two takes effect.
+   *
+   * A blocking request is the same request with its gate permit already taken: its thread waits for
+   * the result (after the first attempt, so that a free permit is taken even with no time left to
+   * wait); a timeout or an interrupt cancels the result, and the thread waits until the withdrawal
+   * has run (the registration withdrawn, the gate permit and the file let go) before its caller
+   * hears. There is no cross-process wake-up (a process that dies cannot send one, and a file
+   * lock's release makes no file-change event), so every request polls (Polling: 1 ms doubling to
+   * 25 ms); a release in this JVM, a limit change and close() make it attempt at once.
    */
 
   private static final ScheduledExecutorService TIMER =
@@ -36,7 +46,11 @@ final class AsyncSlotRequest {
   private final FileSemaphore semaphore;
   private final SlotFile file;
   private final SlotRecord request;
+  private final String operation; // the caller's method, for messages
   private final CompletableFuture<Permit> result = new CompletableFuture<>();
+  private final CompletableFuture<Void> undone = new CompletableFuture<>(); // withdrawn, let go
+  // the first attempt was made, and the result completed if it settled the request
+  private final CompletableFuture<Void> attempted = new CompletableFuture<>();
   private final Polling polling = new Polling();
   private final Runnable wake = this::attemptNow;
 
@@ -47,10 +61,12 @@ final class AsyncSlotRequest {
   private boolean timerPending;
 
   /** Takes over one use of {@code file}. */
-  private AsyncSlotRequest(FileSemaphore semaphore, SlotFile file, SlotRecord request) {
+  private AsyncSlotRequest(
+      FileSemaphore semaphore, SlotFile file, SlotRecord request, String operation) {
     this.semaphore = semaphore;
     this.file = file;
     this.request = request;
+    this.operation = operation;
   }
 
   static CompletableFuture<Permit> start(
@@ -58,7 +74,62 @@ final class AsyncSlotRequest {
       SlotFile file,
       SlotRecord request,
       CompletableFuture<Permit> gateFuture) {
-    AsyncSlotRequest started = new AsyncSlotRequest(semaphore, file, request);
+    return begin(semaphore, file, request, gateFuture, "acquireAsync").result;
+  }
+
+  /**
+   * A blocking request's wait for slots, its gate permit taken: until the slots are granted, the
+   * deadline passes (if {@code timed}), the thread is interrupted or the semaphore closes. A
+   * request that gives up is withdrawn (its registration, its gate permit, its use of the file)
+   * before this returns; if a grant won the race with the give-up, the grant stands.
+   *
+   * @param deadline a {@link System#nanoTime()} deadline, used only if {@code timed}
+   * @return the permit, or null if the deadline passed
+   */
+  static @Nullable Permit await(
+      FileSemaphore semaphore,
+      SlotFile file,
+      SlotRecord request,
+      Permit gatePermit,
+      boolean timed,
+      long deadline)
+      throws InterruptedException {
+    AsyncSlotRequest started =
+        begin(semaphore, file, request, CompletableFuture.completedFuture(gatePermit), "acquire");
+    try {
+      if (timed) { // a free permit is taken even with no time left to wait: attempt first
+        started.attempted.join();
+      }
+      return timed
+          ? started.result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+          : started.result.get();
+    } catch (InterruptedException | java.util.concurrent.TimeoutException gaveUp) {
+      if (!started.result.cancel(false)) { // granted or failed first: that stands
+        if (gaveUp instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        return started.result.join();
+      }
+      started.undone.join(); // withdrawn, gate permit closed, before the caller hears
+      if (gaveUp instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      return null;
+    } catch (java.util.concurrent.ExecutionException failed) {
+      started.undone.join();
+      throw failed.getCause() instanceof RuntimeException runtime
+          ? runtime
+          : new IllegalStateException(failed.getCause());
+    }
+  }
+
+  private static AsyncSlotRequest begin(
+      FileSemaphore semaphore,
+      SlotFile file,
+      SlotRecord request,
+      CompletableFuture<Permit> gateFuture,
+      String operation) {
+    AsyncSlotRequest started = new AsyncSlotRequest(semaphore, file, request, operation);
     // completed by anyone (a cancel, orTimeout, the caller's own complete): withdraw; after
     // this request's own grant, finish() finds it finished and does nothing
     started.result.whenComplete(
@@ -67,7 +138,7 @@ final class AsyncSlotRequest {
           started.finish();
         });
     gateFuture.whenComplete(started::gateDone);
-    return started.result;
+    return started;
   }
 
   private void gateDone(@Nullable Permit permit, @Nullable Throwable failure) {
@@ -75,6 +146,7 @@ final class AsyncSlotRequest {
       // inline, on the thread that failed the gate's future (a close, say), as the gate does:
       // the caller sees the request failed when close() returns
       result.completeExceptionally(unwrap(failure));
+      attempted.complete(null);
       finish();
       return;
     }
@@ -134,10 +206,13 @@ final class AsyncSlotRequest {
       } else if (semaphore.isClosed()) {
         fail(
             new SemaphoreClosedException(
-                "acquireAsync on semaphore '" + semaphore.name() + "', which is closed"));
-      } else if (!timerPending) {
-        timerPending = true;
-        TIMER.schedule(this::attemptOnTimer, polling.next(), TimeUnit.NANOSECONDS);
+                operation + " on semaphore '" + semaphore.name() + "', which is closed"));
+      } else {
+        attempted.complete(null); // registered, and waits
+        if (!timerPending) {
+          timerPending = true;
+          TIMER.schedule(this::attemptOnTimer, polling.next(), TimeUnit.NANOSECONDS);
+        }
       }
     } catch (Throwable failure) {
       fail(failure);
@@ -148,9 +223,14 @@ final class AsyncSlotRequest {
   private void completeLater(Permit permit) {
     Thread.startVirtualThread(
         () -> {
-          if (!result.complete(permit)) {
-            permit.close();
+          if (!result.complete(permit)) { // a cancel got there first
+            try {
+              permit.close();
+            } finally {
+              undone.complete(null);
+            }
           }
+          attempted.complete(null);
         });
   }
 
@@ -158,6 +238,7 @@ final class AsyncSlotRequest {
     Thread.startVirtualThread(
         () -> {
           result.completeExceptionally(failure);
+          attempted.complete(null);
           finish();
         });
   }
@@ -166,6 +247,7 @@ final class AsyncSlotRequest {
   private void finish() {
     file.submit(
         table -> {
+          attempted.complete(null); // no attempt comes after this
           if (finished) {
             return null;
           }
@@ -181,10 +263,17 @@ final class AsyncSlotRequest {
             }
           }
           Permit gate = gatePermit;
-          if (gate != null) {
-            Thread.startVirtualThread(gate::close); // may wake gate waiters: not on this thread
-          }
-          Thread.startVirtualThread(file::close);
+          Thread.startVirtualThread( // may wake gate waiters, and uses this thread: not on it
+              () -> {
+                try {
+                  if (gate != null) {
+                    gate.close();
+                  }
+                  file.close();
+                } finally {
+                  undone.complete(null);
+                }
+              });
           return null;
         });
   }

@@ -9,6 +9,7 @@ import io.permits.Semaphore;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
 import io.permits.backend.Timeouts;
+import org.jspecify.annotations.Nullable;
 import io.permits.file.SlotLayout.Header;
 import io.permits.file.SlotTable.Attempt;
 import io.permits.file.SlotTable.Counts;
@@ -432,26 +433,17 @@ public final class FileSemaphore implements Semaphore {
 
   // ---- internals
 
-  private Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
+  private @Nullable Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
       throws InterruptedException {
-    SlotFile file = null;
-    boolean handedOver = false;
+    SlotFile file;
     try {
       file = SlotFile.open(path, permissions);
-      int[] slots = SlotWait.await(this, file, request(gatePermit.permits()), timed, deadline);
-      if (slots == null) {
-        return null;
-      }
-      handedOver = true;
-      return new FilePermit(gatePermit, file, slots);
-    } finally {
-      if (!handedOver) {
-        gatePermit.close();
-        if (file != null) {
-          file.close();
-        }
-      }
+    } catch (RuntimeException failed) {
+      gatePermit.close();
+      throw failed;
     }
+    return AsyncSlotRequest.await(
+        this, file, request(gatePermit.permits()), gatePermit, timed, deadline);
   }
 
   private SlotRecord request(int permits) {
