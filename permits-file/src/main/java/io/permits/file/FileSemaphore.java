@@ -398,7 +398,8 @@ public final class FileSemaphore implements Semaphore {
     } catch (RuntimeException unreadable) {
       file = "file unreadable: " + unreadable.getMessage();
     }
-    return "FileSemaphore[" + name + " in " + directory + ", gate " + gate.local() + ", " + file + "]";
+    return "FileSemaphore[" + name + " in " + directory + ", gate " + gate.local() + ", " + file
+        + "]";
   }
 
   // ---- for the waits
