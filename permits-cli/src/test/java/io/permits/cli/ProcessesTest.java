@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import io.permits.Permit;
 import io.permits.file.FileSemaphore;
 import io.permits.tck.Await;
-import io.permits.tck.ForkedJvm;
+import io.permits.testsupport.ForkedJvm;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;

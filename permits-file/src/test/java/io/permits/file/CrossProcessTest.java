@@ -7,7 +7,7 @@ import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.tck.Await;
 import io.permits.tck.Forked;
-import io.permits.tck.ForkedJvm;
+import io.permits.testsupport.ForkedJvm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

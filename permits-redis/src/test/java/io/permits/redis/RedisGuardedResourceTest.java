@@ -3,8 +3,8 @@ package io.permits.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.tck.Await;
-import io.permits.tck.ForkedJvm;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.ForkedJvm;
+import io.permits.testsupport.RedisServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -4,7 +4,7 @@ import io.permits.Fairness;
 import io.permits.stress.ModeReport;
 import io.permits.stress.SemaphoreFactory;
 import io.permits.stress.StressRun;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
