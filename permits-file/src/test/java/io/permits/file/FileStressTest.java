@@ -2,8 +2,8 @@ package io.permits.file;
 
 import io.permits.Fairness;
 import io.permits.stress.ModeReport;
-import io.permits.stress.SemaphoreFactory;
 import io.permits.stress.StressRun;
+import io.permits.stress.StressedSemaphoreFactory;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -29,7 +29,7 @@ class FileStressTest {
   @ParameterizedTest
   @EnumSource(Fairness.class)
   void aStressRunBreaksNoRule(Fairness fairness) {
-    SemaphoreFactory files =
+    StressedSemaphoreFactory files =
         (name, gateFairness, limit, handoffAfter) ->
             FileSemaphore.builder(name)
                 .directory(directory)

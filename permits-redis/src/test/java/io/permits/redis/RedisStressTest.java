@@ -2,8 +2,8 @@ package io.permits.redis;
 
 import io.permits.Fairness;
 import io.permits.stress.ModeReport;
-import io.permits.stress.SemaphoreFactory;
 import io.permits.stress.StressRun;
+import io.permits.stress.StressedSemaphoreFactory;
 import io.permits.testsupport.RedisServer;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -35,7 +35,7 @@ class RedisStressTest {
   @ParameterizedTest
   @EnumSource(Fairness.class)
   void aStressRunBreaksNoRule(Fairness fairness) {
-    SemaphoreFactory redis =
+    StressedSemaphoreFactory redis =
         (name, gateFairness, limit, handoffAfter) ->
             RedisSemaphore.builder(server.uri())
                 .name(name)
