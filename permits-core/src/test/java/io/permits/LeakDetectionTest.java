@@ -72,7 +72,6 @@ class LeakDetectionTest {
 
     assertThat(firstReport.await(30, TimeUnit.SECONDS)).as("a report").isTrue();
     LogRecord report = logged.get(0);
-    System.out.println("As printed: " + report.getMessage()); // the example in the README
     assertThat(report.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
     assertThat(report.getMessage())
         .startsWith("Permit leak? 1 permit of semaphore 'slow-pool', taken by thread 'leaky-worker'")

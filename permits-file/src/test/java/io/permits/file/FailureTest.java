@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.permits.Permit;
 import io.permits.file.SlotTable.Attempt;
-import io.permits.tck.ForkedJvm;
+import io.permits.testsupport.ForkedJvm;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

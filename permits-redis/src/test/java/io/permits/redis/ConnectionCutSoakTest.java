@@ -6,7 +6,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.permits.Permit;
 import io.permits.tck.Await;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;

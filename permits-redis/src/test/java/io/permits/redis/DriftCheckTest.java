@@ -7,7 +7,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.permits.Lease;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionException;

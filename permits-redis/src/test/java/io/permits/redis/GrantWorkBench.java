@@ -2,7 +2,7 @@ package io.permits.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import io.lettuce.core.RedisClient;
 import io.permits.Lease;
 import io.permits.Permit;
 import io.permits.tck.Await;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;

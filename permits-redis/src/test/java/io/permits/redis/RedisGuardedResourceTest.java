@@ -3,8 +3,8 @@ package io.permits.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.tck.Await;
-import io.permits.tck.ForkedJvm;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.ForkedJvm;
+import io.permits.testsupport.RedisServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -128,22 +128,17 @@ class RedisGuardedResourceTest {
       assertThat(end.fenced()).as("tokens of the sessions fenced off").containsExactly(stale);
       assertThat(end.refused()).as("tokens refused").containsExactly(stale, stale);
       assertThat(end.entries())
-          .as("entries: the victim's and the workers' own counts")
+          .as(
+              "entries: the victim's and the workers' own counts (victim with a %d ms lease"
+                  + " stopped while %d worker JVMs queued: the first worker got in %.0f ms after"
+                  + " the stop; %d entries in the %.0f ms stopped; lost() %.0f ms after SIGCONT)",
+              VICTIM_LEASE_MILLIS,
+              WORKERS,
+              (firstEntry - stopped) / 1e6,
+              whileStopped.entriesAbove(stale),
+              (continued - stopped) / 1e6,
+              (lostSeen - continued) / 1e6)
           .isEqualTo(1 + workerEntries);
-
-      System.out.printf(
-          "SIGSTOP of a holder with a %d ms lease while %d worker JVMs queued: the first worker"
-              + " got in %.0f ms after the stop; %d entries in the %.0f ms stopped; after"
-              + " SIGCONT the victim reported lost() %.0f ms later, and its token was refused;"
-              + " %d entries in all, at most %d inside%n",
-          VICTIM_LEASE_MILLIS,
-          WORKERS,
-          (firstEntry - stopped) / 1e6,
-          whileStopped.entriesAbove(stale),
-          (continued - stopped) / 1e6,
-          (lostSeen - continued) / 1e6,
-          end.entries(),
-          end.maxInside());
     }
   }
 

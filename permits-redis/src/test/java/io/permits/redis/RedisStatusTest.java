@@ -8,7 +8,7 @@ import io.permits.Lease;
 import io.permits.PermitHolder;
 import io.permits.tck.Await;
 import io.permits.tck.Forked;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.lettuce.core.RedisClient;
 import io.permits.Lease;
 import io.permits.tck.Await;
-import io.permits.tck.RedisServer;
+import io.permits.testsupport.RedisServer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;

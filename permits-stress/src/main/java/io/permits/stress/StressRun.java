@@ -137,7 +137,7 @@ public final class StressRun {
 
   private final StressConfig config;
   private final Fairness fairness;
-  private final SemaphoreFactory factory;
+  private final StressedSemaphoreFactory factory;
   private final String replay;
 
   private final AtomicReference<Generation> live = new AtomicReference<>();
@@ -151,7 +151,7 @@ public final class StressRun {
   private volatile boolean stopped;
   private volatile boolean chaosStopped;
 
-  StressRun(StressConfig config, Fairness fairness, SemaphoreFactory factory) {
+  StressRun(StressConfig config, Fairness fairness, StressedSemaphoreFactory factory) {
     this.config = config;
     this.fairness = fairness;
     this.factory = factory;
@@ -170,7 +170,7 @@ public final class StressRun {
    * @return what happened, violations included
    */
   public static ModeReport run(StressConfig config, Fairness fairness) {
-    return run(config, fairness, SemaphoreFactory.local());
+    return run(config, fairness, StressedSemaphoreFactory.local());
   }
 
   /**
@@ -181,7 +181,8 @@ public final class StressRun {
    * @param factory makes each generation's semaphore
    * @return what happened, violations included
    */
-  public static ModeReport run(StressConfig config, Fairness fairness, SemaphoreFactory factory) {
+  public static ModeReport run(
+      StressConfig config, Fairness fairness, StressedSemaphoreFactory factory) {
     return new StressRun(config, fairness, factory).execute();
   }
 
@@ -198,7 +199,7 @@ public final class StressRun {
    * @throws AssertionError with the run's summary and its violations, if any rule broke
    */
   public static ModeReport runAndCheck(
-      long ops, long seed, Fairness fairness, SemaphoreFactory factory) {
+      long ops, long seed, Fairness fairness, StressedSemaphoreFactory factory) {
     StressConfig config =
         StressConfig.defaults()
             .withOps(ops)

@@ -22,7 +22,7 @@ class GenerationTest {
       new StressRun(
           StressConfig.defaults().withOps(0).withLimit(2).withSeed(7),
           Fairness.STRICT,
-          SemaphoreFactory.local());
+          StressedSemaphoreFactory.local());
 
   private Generation generation(int limit) {
     return new Generation(run, 0, Semaphore.of(limit), 8);

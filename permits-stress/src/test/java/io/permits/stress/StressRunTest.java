@@ -40,7 +40,8 @@ class StressRunTest {
   void aShortRunOfEachModeBreaksNoRule(Fairness fairness) {
     // A million operations per mode (a few seconds each): a BOUNDED race that lost permits
     // showed about once per million operations, so 100,000 missed it.
-    ModeReport report = StressRun.runAndCheck(OPS, SEED, fairness, SemaphoreFactory.local());
+    ModeReport report =
+        StressRun.runAndCheck(OPS, SEED, fairness, StressedSemaphoreFactory.local());
 
     assertThat(report.violationCount()).isZero();
     assertThat(report.ops()).isEqualTo(OPS);
@@ -66,10 +67,10 @@ class StressRunTest {
   @Test
   void aSemaphoreThatGrantsPermitsItDoesNotHaveBreaksTheBound() {
     AtomicInteger refusals = new AtomicInteger();
-    SemaphoreFactory overGranting =
+    StressedSemaphoreFactory overGranting =
         (name, fairness, limit, handoffAfter) ->
             new ForwardingSemaphore(
-                SemaphoreFactory.local().create(name, fairness, limit, handoffAfter)) {
+                StressedSemaphoreFactory.local().create(name, fairness, limit, handoffAfter)) {
               @Override
               public Optional<Permit> tryAcquire(int permits) {
                 Optional<Permit> granted = delegate.tryAcquire(permits);
@@ -95,10 +96,10 @@ class StressRunTest {
   void aSemaphoreThatLosesAPermitBreaksConservation() {
     AtomicInteger tries = new AtomicInteger();
     AtomicBoolean leaked = new AtomicBoolean();
-    SemaphoreFactory leaking =
+    StressedSemaphoreFactory leaking =
         (name, fairness, limit, handoffAfter) ->
             new ForwardingSemaphore(
-                SemaphoreFactory.local().create(name, fairness, limit, handoffAfter)) {
+                StressedSemaphoreFactory.local().create(name, fairness, limit, handoffAfter)) {
               @Override
               public Optional<Permit> tryAcquire(int permits) {
                 if (tries.incrementAndGet() >= 1000 && !leaked.get()) {

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * next waiter; removing the head of the queue re-runs grants. Each test runs once per {@link
  * WayOut}, and pins a bug found in a peer library.
  */
-public interface AbandonContract extends SemaphoreFactory {
+public interface AbandonContract extends BackendUnderTest {
 
   /**
    * golang/go#37852: when the head of the queue leaves, the waiters behind it that now fit must

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * Acquiring and releasing: a permit is an object, held until closed, released once from any
  * thread; permits are conserved and never granted beyond the limit (rules 1 and 2).
  */
-public interface AcquireReleaseContract extends SemaphoreFactory {
+public interface AcquireReleaseContract extends BackendUnderTest {
 
   /** A new semaphore reports its name and limit, every permit free, nobody waiting. */
   @Test

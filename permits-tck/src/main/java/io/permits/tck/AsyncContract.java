@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * future completes when permits are granted, and completing it any other way withdraws the
  * request. Futures are completed outside the semaphore's lock (rule 8).
  */
-public interface AsyncContract extends SemaphoreFactory {
+public interface AsyncContract extends BackendUnderTest {
 
   /**
    * An async request for a free permit completes with a held permit.

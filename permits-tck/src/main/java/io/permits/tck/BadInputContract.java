@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * NullPointerException} whose message names the bad value, and without touching the
  * semaphore's state.
  */
-public interface BadInputContract extends SemaphoreFactory {
+public interface BadInputContract extends BackendUnderTest {
 
   /**
    * A permit count below one fails at once, naming the count.

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * whatever the task does, and {@link PermitUnavailableException} says that no permit came in
  * time.
  */
-public interface CallRunContract extends SemaphoreFactory {
+public interface CallRunContract extends BackendUnderTest {
 
   /**
    * {@code call} runs the task holding a permit and returns its result.

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * SemaphoreClosedException}; permits already held stay valid and can still be closed; close is
  * idempotent (rule 7).
  */
-public interface CloseContract extends SemaphoreFactory {
+public interface CloseContract extends BackendUnderTest {
 
   /**
    * dotnet/runtime#59639: closing the semaphore fails a waiting request of each kind, instead of

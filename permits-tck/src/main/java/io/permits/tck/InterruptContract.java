@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * Interrupts: a waiting thread that is interrupted throws {@link InterruptedException} and holds
  * nothing; an interrupt is never turned into a silent failure, and never loses a permit.
  */
-public interface InterruptContract extends SemaphoreFactory {
+public interface InterruptContract extends BackendUnderTest {
 
   /**
    * An interrupted {@code acquire} throws {@link InterruptedException} and holds nothing.

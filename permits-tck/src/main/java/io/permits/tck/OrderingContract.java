@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Strict order (rule 5, {@code Fairness.STRICT}): requests are served in arrival order, whatever
  * their kind, and a large request is never overtaken, not even by an untimed {@code tryAcquire}.
- * Runs only when {@link SemaphoreFactory#strictOrder()} is true.
+ * Runs only when {@link BackendUnderTest#strictOrder()} is true.
  */
-public interface OrderingContract extends SemaphoreFactory {
+public interface OrderingContract extends BackendUnderTest {
 
   /**
    * Waiters of every kind are served in the order they arrived.

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * failure message and can be replayed with {@code -Dpermits.tck.seed=...}. The tests are tagged
  * {@code randomized}, so that a run that must be short (mutation testing) can leave them out.
  */
-public interface RandomizedContract extends SemaphoreFactory {
+public interface RandomizedContract extends BackendUnderTest {
 
   /**
    * A hundred threads mixing every kind of request and interrupts lose no permit and keep the bound.

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * until the permits held fit the new limit, never disturbs holders, fails queued requests that
  * can no longer fit, and never blocks the caller (rules 2 and 6).
  */
-public interface SetLimitContract extends SemaphoreFactory {
+public interface SetLimitContract extends BackendUnderTest {
 
   /**
    * Growing the limit grants the new permits to waiters.

@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
  * {@code stats()}: the gauges agree with the semaphore's own counts when it is quiet, and the
  * totals count grants, rejections, timeouts and cancellations as the scripted scenario makes them.
  */
-public interface StatsContract extends SemaphoreFactory {
+public interface StatsContract extends BackendUnderTest {
 
   /** A new semaphore's statistics: every permit free, nothing counted yet. */
   @Test

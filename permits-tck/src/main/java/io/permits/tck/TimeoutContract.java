@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Timed requests: a timeout returns empty and leaves nothing behind; zero means do not wait; a
  * grant racing the timeout has one outcome.
  */
-public interface TimeoutContract extends SemaphoreFactory {
+public interface TimeoutContract extends BackendUnderTest {
 
   /**
    * A timed request that no release serves returns empty and leaves the queue.

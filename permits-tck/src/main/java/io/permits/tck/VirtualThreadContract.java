@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * Waiting never pins a virtual thread (rule 8): far more virtual threads than carrier threads
  * can wait at once, and other virtual threads still run meanwhile.
  */
-public interface VirtualThreadContract extends SemaphoreFactory {
+public interface VirtualThreadContract extends BackendUnderTest {
 
   /**
    * Hundreds of virtual threads wait on one permit at once; if waiting pinned their carriers,

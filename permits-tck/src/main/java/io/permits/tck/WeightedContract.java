@@ -10,7 +10,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 /** Weighted requests are atomic: a request for n permits gets all n or none (rule 4). */
-public interface WeightedContract extends SemaphoreFactory {
+public interface WeightedContract extends BackendUnderTest {
 
   /**
    * A weighted acquire returns one permit object holding the whole weight.

@@ -22,9 +22,9 @@
  *
  * <p>The contract is cut into one interface per rule of the design ({@link
  * io.permits.tck.AcquireReleaseContract}, {@link io.permits.tck.AbandonContract}, ...), each a set
- * of default {@code @Test} methods over a {@link io.permits.tck.SemaphoreFactory}. A test class
- * may implement a subset of them instead of extending {@code SemaphoreContract}, for a backend
- * that is still growing. After every test, {@link io.permits.tck.ConservationCheck} closes
+ * of default {@code @Test} methods over a {@link io.permits.tck.BackendUnderTest} (fresh
+ * semaphores of the backend and what it promises). A test class may implement a subset of them
+ * instead of extending {@code SemaphoreContract}, for a backend that is still growing. After every test, {@link io.permits.tck.ConservationCheck} closes
  * every permit the test's semaphores handed out and checks that all of them came back.
  *
  * <p>The helpers used by the contract ({@link io.permits.tck.Await}, {@link

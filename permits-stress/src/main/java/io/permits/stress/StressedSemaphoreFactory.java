@@ -6,11 +6,12 @@ import io.permits.Semaphore;
 import java.time.Duration;
 
 /**
- * Makes the semaphores a stress run works on: {@link #local()} for {@link LocalSemaphore}; tests
- * pass deliberately broken ones to prove the checker catches what it claims to.
+ * Makes the semaphores a stress run hammers, one per generation of the run ({@link StressRun}):
+ * {@link #local()} for {@link LocalSemaphore}; other backends' tests pass their own, and the
+ * stress tests pass deliberately broken ones to prove the checker catches what it claims to.
  */
 @FunctionalInterface
-public interface SemaphoreFactory {
+public interface StressedSemaphoreFactory {
 
   /**
    * Makes a new, open semaphore with all its permits available.
@@ -28,7 +29,7 @@ public interface SemaphoreFactory {
    *
    * @return a factory that calls {@link LocalSemaphore#builder()}
    */
-  static SemaphoreFactory local() {
+  static StressedSemaphoreFactory local() {
     return (name, fairness, limit, handoffAfter) ->
         LocalSemaphore.builder()
             .name(name)

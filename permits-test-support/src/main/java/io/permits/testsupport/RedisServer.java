@@ -1,4 +1,4 @@
-package io.permits.tck;
+package io.permits.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A redis-server of the test's own, on a free loopback port, with its data in a temporary
- * directory; killed when closed. Tests depend on no server they did not start ({@code .ci/run}
- * installs the {@code redis-server} binary when it is missing).
+ * directory; killed when closed. Tests depend on no server they did not start ({@code
+ * bin/test-deps} installs the {@code redis-server} binary when it is missing).
  */
 public final class RedisServer implements AutoCloseable {
 

@@ -1,4 +1,4 @@
-package io.permits.tck;
+package io.permits.testsupport;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -28,6 +29,12 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class ForkedJvm implements AutoCloseable {
+
+  /**
+   * How long the await methods wait before calling it a failure: the TCK's {@code
+   * Await.PATIENCE}, long enough not to fire on a loaded machine.
+   */
+  private static final Duration PATIENCE = Duration.ofSeconds(20);
 
   private final Process process;
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -123,8 +130,8 @@ public final class ForkedJvm implements AutoCloseable {
   }
 
   /**
-   * Waits for the child to print a line equal to {@code expected}, at most {@link
-   * Await#PATIENCE}; lines before it are kept in {@link #linesSeen()}.
+   * Waits for the child to print a line equal to {@code expected}, at most 20 s; lines before
+   * it are kept in {@link #linesSeen()}.
    *
    * @param expected the line
    * @throws AssertionError if the child exits or the patience runs out first
@@ -148,7 +155,7 @@ public final class ForkedJvm implements AutoCloseable {
 
   private String awaitLineThat(java.util.function.Predicate<String> wanted, String description)
       throws InterruptedException {
-    long deadline = System.nanoTime() + Await.PATIENCE.toNanos();
+    long deadline = System.nanoTime() + PATIENCE.toNanos();
     while (true) {
       long left = deadline - System.nanoTime();
       String line = left > 0 ? lines.poll(Math.min(left, 50_000_000L), TimeUnit.NANOSECONDS) : null;
@@ -163,7 +170,7 @@ public final class ForkedJvm implements AutoCloseable {
                 + process.pid()
                 + " did not print "
                 + description
-                + (process.isAlive() ? " within " + Await.PATIENCE : " before it exited")
+                + (process.isAlive() ? " within " + PATIENCE : " before it exited")
                 + "; it printed "
                 + seen);
       }
@@ -180,15 +187,15 @@ public final class ForkedJvm implements AutoCloseable {
   }
 
   /**
-   * Waits for the child to exit, at most {@link Await#PATIENCE}.
+   * Waits for the child to exit, at most 20 s.
    *
    * @return its exit code
    * @throws AssertionError if it is still running after that
    * @throws InterruptedException if interrupted while waiting
    */
   public int awaitExit() throws InterruptedException {
-    if (!process.waitFor(Await.PATIENCE.toNanos(), TimeUnit.NANOSECONDS)) {
-      throw new AssertionError("pid " + process.pid() + " still runs after " + Await.PATIENCE);
+    if (!process.waitFor(PATIENCE.toNanos(), TimeUnit.NANOSECONDS)) {
+      throw new AssertionError("pid " + process.pid() + " still runs after " + PATIENCE);
     }
     return process.exitValue();
   }

@@ -4,13 +4,14 @@ import io.permits.Fairness;
 import io.permits.Semaphore;
 
 /**
- * What every contract interface needs from the test class: fresh semaphores of the backend
- * under test, and whether that backend promises arrival order.
+ * The backend a contract test runs against, as every contract interface sees it: it makes fresh
+ * semaphores of that backend for each test, and says whether the backend promises arrival order
+ * and how large a load it can take in the suite's time.
  *
  * <p>{@link SemaphoreContract} implements this for backend authors; implement it directly only
  * to run a chosen subset of the contract interfaces.
  */
-public interface SemaphoreFactory {
+public interface BackendUnderTest {
 
   /**
    * Creates a new semaphore of the backend under test for one test, with every permit free. The
