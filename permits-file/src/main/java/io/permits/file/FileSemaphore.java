@@ -32,6 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A semaphore shared by every process on this host that opens the same directory and name:
@@ -89,7 +90,7 @@ public final class FileSemaphore implements Semaphore {
   private final Path directory;
   private final Path path;
   private final Set<PosixFilePermission> permissions;
-  private final String command;
+  private final @Nullable String command; // null: this JVM's command line
   private final LocalSemaphore gate;
   private final GateLimit gateLimit;
   private final SlotFile own;
@@ -248,7 +249,8 @@ public final class FileSemaphore implements Semaphore {
   public Permit acquire(int permits) throws InterruptedException {
     refreshLimitBefore(permits);
     Permit gatePermit = gate.acquire(permits);
-    return slotsFor(gatePermit, false, 0);
+    return Objects.requireNonNull(
+        slotsFor(gatePermit, false, 0), "an untimed wait ends with a permit or a throw");
   }
 
   @Override
@@ -265,11 +267,12 @@ public final class FileSemaphore implements Semaphore {
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
       adoptLimit(attempt.limit(), attempt.limitVersion());
-      if (!attempt.granted()) {
+      int[] slots = attempt.slots();
+      if (slots == null) {
         return Optional.empty();
       }
       handedOver = true;
-      return Optional.of(new FilePermit(gatePermit.get(), file, attempt.slots()));
+      return Optional.of(new FilePermit(gatePermit.get(), file, slots));
     } finally {
       if (!handedOver) {
         gatePermit.get().close();
@@ -455,7 +458,7 @@ public final class FileSemaphore implements Semaphore {
 
   // ---- internals
 
-  private Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
+  private @Nullable Permit slotsFor(Permit gatePermit, boolean timed, long deadline)
       throws InterruptedException {
     SlotFile file = null;
     boolean handedOver = false;
@@ -549,11 +552,11 @@ public final class FileSemaphore implements Semaphore {
    */
   public static final class Builder {
     private final String name;
-    private Path directory;
+    private @Nullable Path directory; // null: the default directory
     private int limit;
     private boolean changeLimit;
     private Fairness fairness = Fairness.BOUNDED;
-    private String command;
+    private @Nullable String command; // null: this JVM's command line
     private Set<PosixFilePermission> permissions = ownerOnly();
 
     private Builder(String name) {
