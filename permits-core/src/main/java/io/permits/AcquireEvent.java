@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Threshold;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event {@code io.permits.Acquire}: a request that had to queue, from the moment it queued
@@ -21,12 +22,12 @@ import jdk.jfr.Threshold;
 @StackTrace(true)
 final class AcquireEvent extends jdk.jfr.Event {
   @Label("Semaphore")
-  String name;
+  @Nullable String name; // null until set, like any event field
 
   @Label("Permits")
   int permits;
 
   @Label("Outcome")
   @Description("granted, timeout, cancelled, interrupted, closed or too large")
-  String outcome;
+  @Nullable String outcome;
 }

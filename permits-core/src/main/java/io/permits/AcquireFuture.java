@@ -14,10 +14,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class AcquireFuture extends CompletableFuture<Permit> {
   final LocalSync sync;
-  LocalSync.Node node; // set once, before the request is queued
+  final LocalSync.Node node; // the queued request, made with its future
 
-  AcquireFuture(LocalSync sync) {
+  AcquireFuture(LocalSync sync, int permits) {
     this.sync = sync;
+    this.node = new LocalSync.Node(permits, null, this);
   }
 
   /** Completes with a granted permit; false if the caller completed the future first. */
@@ -33,7 +34,7 @@ final class AcquireFuture extends CompletableFuture<Permit> {
   @Override
   public boolean cancel(boolean mayInterruptIfRunning) {
     if (!isDone()) {
-      sync.withdraw(node); // first, so that dependent stages see the request gone
+      sync.withdraw(this); // first, so that dependent stages see the request gone
     }
     return super.cancel(mayInterruptIfRunning);
   }
@@ -42,7 +43,7 @@ final class AcquireFuture extends CompletableFuture<Permit> {
   @Override
   public boolean complete(Permit value) {
     if (!isDone()) {
-      sync.withdraw(node); // first, so that dependent stages see the request gone
+      sync.withdraw(this); // first, so that dependent stages see the request gone
     }
     return super.complete(value);
   }
@@ -51,7 +52,7 @@ final class AcquireFuture extends CompletableFuture<Permit> {
   @Override
   public boolean completeExceptionally(Throwable failure) {
     if (!isDone()) {
-      sync.withdraw(node); // first, so that dependent stages see the request gone
+      sync.withdraw(this); // first, so that dependent stages see the request gone
     }
     return super.completeExceptionally(failure);
   }

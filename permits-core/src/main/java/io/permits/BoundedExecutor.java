@@ -366,6 +366,11 @@ public final class BoundedExecutor extends AbstractExecutorService {
     }
     if (permit == null) {
       Throwable cause = unwrap(failure);
+      if (cause == null) { // a Semaphore implementation completed the request with null
+        cause =
+            new NullPointerException(
+                "semaphore '" + semaphore.name() + "' granted null instead of a permit");
+      }
       if (inline) {
         return rejected(task.command, "no permit: " + cause, cause);
       }

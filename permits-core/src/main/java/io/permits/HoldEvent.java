@@ -6,6 +6,7 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Threshold;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JFR event {@code io.permits.Hold}: a permit from its grant to its close. Enabled by default
@@ -20,7 +21,7 @@ import jdk.jfr.Threshold;
 @StackTrace(false)
 final class HoldEvent extends jdk.jfr.Event {
   @Label("Semaphore")
-  String name;
+  @Nullable String name; // null until set, like any event field
 
   @Label("Permits")
   int permits;

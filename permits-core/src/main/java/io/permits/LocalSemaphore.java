@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Semaphore} for the threads of one JVM: platform threads, virtual threads and
@@ -237,7 +238,7 @@ public final class LocalSemaphore implements Semaphore {
    * semaphore.
    */
   public static final class Builder {
-    private String name;
+    private @Nullable String name; // null: a generated name
     private int limit = 1;
     private Fairness fairness = Fairness.BOUNDED;
     private Duration handoffAfter = DEFAULT_HANDOFF_AFTER;
@@ -245,7 +246,7 @@ public final class LocalSemaphore implements Semaphore {
     private boolean recordStats = true;
     private boolean recordHoldTimes;
     private boolean trackHolders;
-    private Duration leakThreshold;
+    private @Nullable Duration leakThreshold; // null: no leak detection
     private boolean returnLeakedPermits = true;
 
     private Builder() {}

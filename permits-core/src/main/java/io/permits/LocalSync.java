@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -172,8 +173,8 @@ final class LocalSync {
   private volatile int queueLength;
 
   // Written under the lock; head is volatile so that a barging release may signal it without it.
-  private volatile Node head;
-  private Node tail;
+  private volatile @Nullable Node head;
+  private @Nullable Node tail;
   private long assignedToWaiters;
 
   private final LongAdder queuedGrants = new LongAdder(); // grants to queued requests
@@ -265,7 +266,7 @@ final class LocalSync {
   // ---------------------------------------------------------------- acquire
 
   /** Untimed, non-blocking: the fast path only. Returns null if the permits cannot be had now. */
-  Permit tryAcquire(int permits) {
+  @Nullable Permit tryAcquire(int permits) {
     if (takeFree(permits, "tryAcquire")) {
       return grantedNow(permits);
     }
@@ -280,11 +281,12 @@ final class LocalSync {
     if (takeFree(permits, "acquire")) {
       return grantedNow(permits);
     }
-    return await(enqueue(new Node(permits, Thread.currentThread(), null)), false, 0L);
+    Permit permit = await(enqueue(new Node(permits, Thread.currentThread(), null)), false, 0L);
+    return Objects.requireNonNull(permit, "an untimed wait ends with a permit or a throw");
   }
 
   /** Returns null if the time ran out. */
-  Permit tryAcquire(int permits, long timeoutNanos) throws InterruptedException {
+  @Nullable Permit tryAcquire(int permits, long timeoutNanos) throws InterruptedException {
     if (Thread.interrupted()) {
       throw new InterruptedException();
     }
@@ -307,10 +309,8 @@ final class LocalSync {
     } catch (SemaphoreClosedException closed) {
       return CompletableFuture.failedFuture(closed); // async callers get one channel
     }
-    AcquireFuture future = new AcquireFuture(this);
-    Node node = new Node(permits, null, future);
-    future.node = node;
-    enqueue(node);
+    AcquireFuture future = new AcquireFuture(this, permits);
+    enqueue(future.node);
     return future;
   }
 
@@ -386,7 +386,7 @@ final class LocalSync {
    * The one wait loop of blocking and timed requests. Returns the permit, or null if a timed
    * request ran out of time.
    */
-  private Permit await(Node node, boolean timed, long deadline) throws InterruptedException {
+  private @Nullable Permit await(Node node, boolean timed, long deadline) throws InterruptedException {
     boolean competes = fairness != Fairness.STRICT;
     boolean mayRequestHandoff = fairness == Fairness.BOUNDED;
     int spins = Thread.currentThread().isVirtual() ? 0 : HEAD_SPINS;
@@ -574,7 +574,7 @@ final class LocalSync {
    * until the permits or the queue run out. Returns the chain of nodes to wake (most recent
    * first). Clears QUEUED and HANDOFF when the queue is empty.
    */
-  private Node distributeLocked(Node wake) {
+  private @Nullable Node distributeLocked(@Nullable Node wake) {
     boolean grantedSome = false;
     for (; ; ) {
       Node first = head;
@@ -663,7 +663,7 @@ final class LocalSync {
    * available}, and sets its final status. The caller must run distributeLocked() afterwards.
    * Nodes failed on behalf of someone else (close, shrink) are added to the wake chain.
    */
-  private Node abandonLocked(Node node, int outcome, Node wake) {
+  private @Nullable Node abandonLocked(Node node, int outcome, @Nullable Node wake) {
     unlink(node);
     if (node.assigned > 0) {
       STATE.getAndAdd(this, (long) node.assigned << AVAILABLE_SHIFT);
@@ -768,7 +768,7 @@ final class LocalSync {
    * Wakes the nodes of a chain built under the lock, oldest grant first: unparks blocked
    * threads, completes futures. Must be called after the lock is released.
    */
-  private void wake(Node chain) {
+  private void wake(@Nullable Node chain) {
     if (chain == null) {
       return;
     }
@@ -783,7 +783,8 @@ final class LocalSync {
     while (ordered != null) {
       Node next = ordered.nextToWake;
       ordered.nextToWake = null;
-      if (ordered.future == null) {
+      AcquireFuture future = ordered.future;
+      if (future == null) {
         if (ordered.thread != Thread.currentThread()) {
           LockSupport.unpark(ordered.thread);
         }
@@ -791,7 +792,7 @@ final class LocalSync {
         if (trampoline == null) {
           trampoline = TRAMPOLINE.get();
         }
-        trampoline.pending.add(ordered);
+        trampoline.pending.add(future);
       }
       ordered = next;
     }
@@ -805,8 +806,8 @@ final class LocalSync {
    * the node and, if the caller withdraws the request first, by the caller too (see {@link
    * #withdraw}); both deliver the same outcome, a grant as the same permit object.
    */
-  void settle(Node node) {
-    AcquireFuture future = node.future;
+  void settle(AcquireFuture future) {
+    Node node = future.node;
     if (node.status == GRANTED) {
       Permit permit = node.permit;
       if (permit == null) {
@@ -828,14 +829,15 @@ final class LocalSync {
   }
 
   /** Called by an AcquireFuture that its caller completed or cancelled. */
-  void withdraw(Node node) {
+  void withdraw(AcquireFuture future) {
+    Node node = future.node;
     if (abandon(node)) {
       observer.gaveUp(node, Outcome.CANCELLED);
     } else if (node.status != CANCELLED) {
       // Granted or failed under the lock already, and others may have seen it (the queue
       // shrank; a close found nothing to fail): deliver that outcome before the caller's own
       // completion, so the decision made under the lock is the one the caller sees.
-      settle(node);
+      settle(future);
     }
   }
 
@@ -890,19 +892,19 @@ final class LocalSync {
   /** A queued request. Links and {@code assigned} are guarded by the lock. */
   static final class Node {
     final int permits;
-    final Thread thread; // the blocked caller, or null for an async request
-    final AcquireFuture future; // the async caller's future, or null for a blocking request
+    final @Nullable Thread thread; // the blocked caller, or null for an async request
+    final @Nullable AcquireFuture future; // the async caller's future, or null if blocking
     volatile int status; // WAITING, then one final value, written under the lock
-    volatile Permit permit; // a granted async node's permit, made once by whoever settles
+    volatile @Nullable Permit permit; // a granted async node's permit, made once by its settler
     volatile int signalled; // barging modes: 1 once a release woke this head to compete
     final long enqueuedAt = System.nanoTime(); // for BOUNDED's bound and the wait statistics
     final @Nullable AcquireEvent event; // JFR io.permits.Acquire, if enabled when it was made
     int assigned; // permits set aside for this node so far
-    Node prev;
-    Node next;
-    Node nextToWake; // the wake chain, built under the lock, walked after it
+    @Nullable Node prev;
+    @Nullable Node next;
+    @Nullable Node nextToWake; // the wake chain, built under the lock, walked after it
 
-    Node(int permits, Thread thread, AcquireFuture future) {
+    Node(int permits, @Nullable Thread thread, @Nullable AcquireFuture future) {
       this.permits = permits;
       this.thread = thread;
       this.future = future;
@@ -921,7 +923,7 @@ final class LocalSync {
    * releases a permit (which completes the next future, and so on) does not grow the stack.
    */
   private static final class Trampoline {
-    final ArrayDeque<Node> pending = new ArrayDeque<>();
+    final ArrayDeque<AcquireFuture> pending = new ArrayDeque<>();
     boolean running;
 
     void run() {
@@ -931,10 +933,10 @@ final class LocalSync {
       running = true;
       Throwable failure = null;
       try {
-        Node node;
-        while ((node = pending.poll()) != null) {
+        AcquireFuture future;
+        while ((future = pending.poll()) != null) {
           try {
-            node.future.sync.settle(node);
+            future.sync.settle(future);
           } catch (Throwable t) { // keep settling the others; nothing may be left behind
             if (failure == null) {
               failure = t;

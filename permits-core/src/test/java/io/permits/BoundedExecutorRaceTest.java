@@ -247,6 +247,42 @@ class BoundedExecutorRaceTest {
     assertThat(executor.isTerminated()).isTrue();
   }
 
+  @Test
+  void a_request_completed_with_null_fails_the_task_with_a_cause() throws Exception {
+    // Semaphore is open to other implementations; one that completes a request with null
+    // failed the task with no cause at all (found by NullAway)
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.dependentRequests = true;
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+    Future<String> task = executor.submit(() -> "never");
+
+    semaphore.lastRequest.get().complete(null);
+
+    assertThatThrownBy(task::get)
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("semaphore 'controlled' granted null");
+    assertThat(executor.queued()).isZero();
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
+  @Test
+  void a_request_granted_null_at_once_is_rejected_with_a_cause() {
+    ControlledSemaphore semaphore = new ControlledSemaphore(1);
+    semaphore.nullGrants = true;
+    BoundedExecutor executor = BoundedExecutor.create(semaphore);
+
+    assertThatThrownBy(() -> executor.execute(() -> {}))
+        .isInstanceOf(RejectedExecutionException.class)
+        .cause()
+        .isInstanceOf(NullPointerException.class)
+        .hasMessageContaining("granted null");
+    executor.shutdown();
+    assertThat(executor.isTerminated()).isTrue();
+  }
+
   // ---------------------------------------------------------------- helpers
 
   /**
@@ -262,6 +298,7 @@ class BoundedExecutorRaceTest {
     volatile boolean failRequests; // requests fail at once, as on a closed semaphore
     volatile boolean throwOnRequest; // acquireAsync throws, as on a closed semaphore
     volatile boolean dependentRequests; // acquireAsync returns a stage depending on lastRequest
+    volatile boolean nullGrants; // requests complete at once with null, as no semaphore should
     volatile CountDownLatch requestGate; // if set, acquireAsync waits for it (then may throw)
     final CountDownLatch requestEntered = new CountDownLatch(1);
     final AtomicReference<CompletableFuture<Permit>> lastRequest = new AtomicReference<>();
@@ -282,6 +319,9 @@ class BoundedExecutorRaceTest {
       }
       if (failRequests) {
         return CompletableFuture.failedFuture(new SemaphoreClosedException("closed (test)"));
+      }
+      if (nullGrants) {
+        return CompletableFuture.completedFuture(null);
       }
       if (dependentRequests) {
         CompletableFuture<Permit> source = new CompletableFuture<>();

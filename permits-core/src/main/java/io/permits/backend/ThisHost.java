@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who this process is, as the shared backends record it with each holder and waiter (for {@code
@@ -12,7 +13,7 @@ import java.nio.file.Path;
  */
 public final class ThisHost {
 
-  private static volatile String name;
+  private static volatile @Nullable String name; // read once, on first use
 
   private ThisHost() {}
 

@@ -142,10 +142,11 @@ final class AsyncSlotRequest {
   }
 
   private void gateDone(@Nullable Permit permit, @Nullable Throwable failure) {
-    if (failure != null) {
+    if (failure != null || permit == null) {
       // inline, on the thread that failed the gate's future (a close, say), as the gate does:
       // the caller sees the request failed when close() returns
-      result.completeExceptionally(unwrap(failure));
+      result.completeExceptionally(
+          failure != null ? unwrap(failure) : new IllegalStateException("no gate permit"));
       attempted.complete(null);
       finish();
       return;
@@ -191,12 +192,17 @@ final class AsyncSlotRequest {
       return;
     }
     try {
+      Permit gate = gatePermit;
+      if (gate == null) { // set before the first attempt is submitted
+        throw new IllegalStateException("an attempt before the gate permit came");
+      }
       Attempt attempt = table.tryGrant(request.permits(), request, waiter, true);
-      if (attempt.granted()) {
+      int[] slots = attempt.slots();
+      if (slots != null) {
         waiter = -1;
         finished = true;
         stopListening();
-        completeLater(new FilePermit(gatePermit, file, attempt.slots()));
+        completeLater(new FilePermit(gate, file, slots));
         return;
       }
       waiter = attempt.waiter();
@@ -284,8 +290,9 @@ final class AsyncSlotRequest {
   }
 
   private static Throwable unwrap(Throwable failure) {
-    if (failure instanceof CompletionException && failure.getCause() != null) {
-      return failure.getCause();
+    Throwable cause = failure.getCause();
+    if (failure instanceof CompletionException && cause != null) {
+      return cause;
     }
     return failure;
   }

@@ -33,6 +33,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A semaphore shared by every process on this host that opens the same directory and name:
@@ -92,7 +93,7 @@ public final class FileSemaphore implements Semaphore {
   private final Path directory;
   private final Path path;
   private final Set<PosixFilePermission> permissions;
-  private final String command;
+  private final @Nullable String command; // null: this JVM's command line
   private final Gate gate; // follows the newest limit read from the file
   private final SlotFile own;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -245,7 +246,8 @@ public final class FileSemaphore implements Semaphore {
   @Override
   public Permit acquire(int permits) throws InterruptedException {
     Permit gatePermit = gate.acquire(permits);
-    return slotsFor(gatePermit, false, 0);
+    return Objects.requireNonNull(
+        slotsFor(gatePermit, false, 0), "an untimed wait ends with a permit or a throw");
   }
 
   @Override
@@ -261,11 +263,12 @@ public final class FileSemaphore implements Semaphore {
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
       adoptLimit(attempt.limit(), attempt.limitVersion());
-      if (!attempt.granted()) {
+      int[] slots = attempt.slots();
+      if (slots == null) {
         return Optional.empty();
       }
       handedOver = true;
-      return Optional.of(new FilePermit(gatePermit.get(), file, attempt.slots()));
+      return Optional.of(new FilePermit(gatePermit.get(), file, slots));
     } finally {
       if (!handedOver) {
         gatePermit.get().close();
@@ -519,11 +522,11 @@ public final class FileSemaphore implements Semaphore {
    */
   public static final class Builder {
     private final String name;
-    private Path directory;
+    private @Nullable Path directory; // null: the default directory
     private int limit;
     private boolean changeLimit;
     private Fairness fairness = Fairness.BOUNDED;
-    private String command;
+    private @Nullable String command; // null: this JVM's command line
     private Set<PosixFilePermission> permissions = ownerOnly();
 
     private Builder(String name) {

@@ -14,11 +14,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One open semaphore file in this JVM, shared by every {@link FileSemaphore} and permit on it.
@@ -50,7 +51,7 @@ final class SlotFile {
   private final SlotTable table;
   private final ExecutorService io;
   private final Set<Runnable> releaseListeners = ConcurrentHashMap.newKeySet();
-  private volatile Thread ioThread;
+  private volatile @Nullable Thread ioThread; // set when the executor starts it
   private int users; // guarded by REGISTRY_LOCK
 
   private SlotFile(Path file, FileChannel channel) {
@@ -142,7 +143,7 @@ final class SlotFile {
    *
    * @throws IllegalStateException if called on the I/O thread itself (it would wait forever)
    */
-  <T> T call(TableOperation<T> operation) {
+  <T extends @Nullable Object> T call(TableOperation<T> operation) {
     if (isIoThread()) {
       throw new IllegalStateException(
           "a blocking operation on " + file + " from its own I/O thread would never end");
@@ -156,7 +157,7 @@ final class SlotFile {
         } catch (InterruptedException e) {
           interrupted = true;
         } catch (ExecutionException e) {
-          throw rethrow(e.getCause());
+          throw rethrow(e.getCause() != null ? e.getCause() : e);
         }
       }
     } finally {
@@ -167,7 +168,7 @@ final class SlotFile {
   }
 
   /** Runs an operation on the file's I/O thread; the future completes on that thread. */
-  <T> CompletableFuture<T> submit(TableOperation<T> operation) {
+  <T extends @Nullable Object> CompletableFuture<T> submit(TableOperation<T> operation) {
     CompletableFuture<T> result = new CompletableFuture<>();
     try {
       io.execute(
@@ -209,7 +210,7 @@ final class SlotFile {
 
   /** An operation on the table, run on the I/O thread. */
   @FunctionalInterface
-  interface TableOperation<T> {
+  interface TableOperation<T extends @Nullable Object> {
     T apply(SlotTable table) throws IOException;
   }
 
@@ -229,8 +230,13 @@ final class SlotFile {
   /** The file's real path (its directory's, resolved, and its name): one key per file. */
   private static Path realPath(Path file) {
     Path absolute = file.toAbsolutePath().normalize();
+    Path parent = absolute.getParent();
+    Path name = absolute.getFileName();
+    if (parent == null || name == null) {
+      throw new IllegalArgumentException("a semaphore file needs a directory and a name: " + file);
+    }
     try {
-      return absolute.getParent().toRealPath().resolve(absolute.getFileName());
+      return parent.toRealPath().resolve(name);
     } catch (IOException missing) {
       throw new UncheckedIOException(
           "cannot open semaphore file " + file + ": " + missing, missing);

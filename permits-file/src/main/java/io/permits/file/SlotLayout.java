@@ -3,6 +3,7 @@ package io.permits.file;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where things are in a semaphore's file ({@code NAME.permits}). All locks are advisory
@@ -65,7 +66,7 @@ final class SlotLayout {
     static final int SIZE = HEADER_BYTES;
 
     /** Reads a header, or returns null when the buffer does not start with the magic. */
-    static Header decode(ByteBuffer buffer) {
+    static @Nullable Header decode(ByteBuffer buffer) {
       if (buffer.remaining() < HEADER_BYTES) {
         return null;
       }

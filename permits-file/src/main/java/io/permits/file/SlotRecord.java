@@ -4,6 +4,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who holds a slot, or waits: written by the process into its slot's (or waiter's) record right
@@ -63,7 +64,7 @@ record SlotRecord(
   }
 
   /** Reads a record, or returns null if the bytes hold none (never written, or zeroed). */
-  static SlotRecord decode(ByteBuffer buffer) {
+  static @Nullable SlotRecord decode(ByteBuffer buffer) {
     try {
       return decodeOrThrow(buffer);
     } catch (BufferUnderflowException shortRecord) {
@@ -71,7 +72,7 @@ record SlotRecord(
     }
   }
 
-  private static SlotRecord decodeOrThrow(ByteBuffer buffer) {
+  private static @Nullable SlotRecord decodeOrThrow(ByteBuffer buffer) {
     int kind = buffer.getInt();
     if (kind != HOLDER && kind != WAITER) {
       return null;

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
@@ -64,6 +65,7 @@ final class SlotTable {
 
   private final FileChannel channel;
   private final Path file;
+  private final Path directory;
   private final Map<Integer, FileLock> heldSlots = new HashMap<>();
   private final Map<Integer, FileLock> heldWaiters = new HashMap<>();
   private final Map<Integer, Long> waiterOwners = new HashMap<>();
@@ -71,6 +73,8 @@ final class SlotTable {
   SlotTable(FileChannel channel, Path file) {
     this.channel = channel;
     this.file = file;
+    this.directory =
+        Objects.requireNonNull(file.getParent(), "a slot file's real path has a directory");
   }
 
   /** The outcome of a grant attempt. */
@@ -93,13 +97,13 @@ final class SlotTable {
       Header header = readHeader();
       if (header == null) {
         if (limit == null) {
-          throw new NoSuchSemaphoreException(name, file.getParent());
+          throw new NoSuchSemaphoreException(name, directory);
         }
         header = new Header(limit, limit, 0, 0);
         writeHeader(header);
       } else if (limit != null && limit != header.limit()) {
         if (!change) {
-          throw new LimitMismatchException(name, file.getParent(), header.limit(), limit);
+          throw new LimitMismatchException(name, directory, header.limit(), limit);
         }
         header = header.withLimit(limit);
         writeHeader(header);
@@ -287,7 +291,10 @@ final class SlotTable {
     }
     if (taken < permits) {
       for (int i = 0; i < taken; i++) {
-        heldSlots.remove(slots[i]).release();
+        FileLock held = heldSlots.remove(slots[i]);
+        if (held != null) { // put above
+          held.release();
+        }
       }
       return null;
     }

@@ -1,13 +1,14 @@
 package io.permits.file;
 
 import io.permits.backend.ThisHost;
+import org.jspecify.annotations.Nullable;
 
 /** Facts about this process that its holder records carry, read once. */
 final class ThisProcess {
 
   static final long PID = ProcessHandle.current().pid();
 
-  private static volatile String command;
+  private static volatile @Nullable String command; // read once, on first use
 
   private ThisProcess() {}
 

@@ -61,11 +61,12 @@ final class RedisLink {
   RedisAsyncCommands<byte[], byte[]> retain() {
     lock.lock();
     try {
-      if (commands == null) {
-        open();
+      RedisAsyncCommands<byte[], byte[]> current = commands;
+      if (current == null) {
+        current = open();
       }
       users++;
-      return commands;
+      return current;
     } finally {
       lock.unlock();
     }
@@ -114,7 +115,7 @@ final class RedisLink {
    * connect whose waiting thread is interrupted; the interrupt is kept for the caller), at most
    * {@link #OPEN_PATIENCE}; connections that come later are closed by the connecting thread.
    */
-  private void open() {
+  private RedisAsyncCommands<byte[], byte[]> open() {
     CompletableFuture<Opened> opened = new CompletableFuture<>();
     Thread.ofVirtual()
         .name("permits-redis-connect")
@@ -150,7 +151,9 @@ final class RedisLink {
     }
     connection = java.util.Objects.requireNonNull(now.connection());
     wake = now.wake();
-    commands = connection.async();
+    RedisAsyncCommands<byte[], byte[]> async = connection.async();
+    commands = async;
+    return async;
   }
 
   /** Opens the connections; on failure, closes what it opened and throws. */

@@ -88,8 +88,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return watchdog;
   }
 
-  private RedisSemaphore(Builder builder) {
-    this.name = builder.name;
+  private RedisSemaphore(Builder builder, String name) {
+    this.name = name;
     this.leaseMillis = builder.lease.toMillis();
     this.who = HolderRecord.describeThisProcess(builder.command);
     RedisKeys keys = new RedisKeys(name);
@@ -251,7 +251,10 @@ public final class RedisSemaphore implements io.permits.Semaphore {
       }
     });
     try {
-      RedisLease lease = new RemoteRequest(this, gatePermit, true, false, 0).run();
+      RedisLease lease =
+          Objects.requireNonNull(
+              new RemoteRequest(this, gatePermit, true, false, 0).run(),
+              "an untimed wait ends with a lease or a throw");
       settling.set(true);
       if (!result.complete(lease)) {
         lease.close(); // withdrawn as it was granted
@@ -462,7 +465,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   /** Builds a {@link RedisSemaphore}; {@link #name} and {@link #limit} are required. */
   public static final class Builder {
     private final RedisClient client;
-    private String name;
+    private @org.jspecify.annotations.Nullable String name; // required: build() checks it
     private int limit;
     private boolean changeLimit;
     private Duration lease = Duration.ofSeconds(30);
@@ -557,10 +560,11 @@ public final class RedisSemaphore implements io.permits.Semaphore {
      * @throws IllegalStateException if Redis records another limit
      */
     public RedisSemaphore build() {
-      if (name == null || limit == 0) {
+      String required = name;
+      if (required == null || limit == 0) {
         throw new IllegalStateException("name(…) and limit(…) are required");
       }
-      return new RedisSemaphore(this);
+      return new RedisSemaphore(this, required);
     }
   }
 }

@@ -188,7 +188,8 @@ final class ScriptCalls {
     try {
       return send(script, args).join(); // waits through interrupts, and keeps them
     } catch (CompletionException failed) {
-      throw failure(script, failed.getCause());
+      Throwable cause = failed.getCause();
+      throw failure(script, cause != null ? cause : failed);
     }
   }
 

@@ -28,7 +28,10 @@ final class StatusQueries {
       return new RedisSemaphoreStatus(
           name, limit, HolderRecord.holders(state), HolderRecord.waiters(state));
     } catch (CompletionException | RedisException failed) { // the last: connecting failed
-      Throwable cause = failed instanceof CompletionException ? failed.getCause() : failed;
+      Throwable cause = failed.getCause();
+      if (!(failed instanceof CompletionException) || cause == null) {
+        cause = failed;
+      }
       throw new RedisSemaphoreException(
           "semaphore '" + name + "': status failed: " + cause.getMessage(), cause);
     }

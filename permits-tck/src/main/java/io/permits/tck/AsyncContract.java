@@ -156,7 +156,7 @@ public interface AsyncContract extends BackendUnderTest {
     assertThat(semaphore.available()).isEqualTo(1);
   }
 
-  private static Throwable awaitFailure(CompletableFuture<Permit> future) throws Exception {
+  private static @Nullable Throwable awaitFailure(CompletableFuture<Permit> future) throws Exception {
     try {
       Permit permit = future.get(Await.PATIENCE.toNanos(), TimeUnit.NANOSECONDS);
       throw new AssertionError("expected the future to fail, but it holds " + permit);
@@ -435,7 +435,7 @@ public interface AsyncContract extends BackendUnderTest {
     CompletableFuture<Permit> future = semaphore.acquireAsync();
     Await.waiting(semaphore, 1);
 
-    AtomicReference<String> problem = new AtomicReference<>();
+    AtomicReference<@Nullable String> problem = new AtomicReference<>();
     CountDownLatch ran = new CountDownLatch(1);
     future.whenComplete(
         (permit, failure) -> {
@@ -480,7 +480,7 @@ public interface AsyncContract extends BackendUnderTest {
       Runnable trigger,
       Consumer<Permit> action)
       throws InterruptedException {
-    AtomicReference<String> problem = new AtomicReference<>();
+    AtomicReference<@Nullable String> problem = new AtomicReference<>();
     CountDownLatch ran = new CountDownLatch(1);
     future.thenAccept(
         permit -> {

@@ -146,6 +146,8 @@ public interface BadInputContract extends BackendUnderTest {
     assertThat(semaphore.stats().grants()).as("grants").isZero();
   }
 
+  // hands null to non-null parameters on purpose: the contract checks that they are refused
+  @SuppressWarnings("NullAway")
   private static <T> T nullValue() {
     return null;
   }

@@ -17,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One randomized run for {@link RandomizedContract}: {@value #THREADS} threads, half virtual and
@@ -49,8 +50,8 @@ final class RandomRun {
 
   final AtomicInteger inside = new AtomicInteger();
   final AtomicInteger maxInside = new AtomicInteger();
-  final AtomicReference<String> violation = new AtomicReference<>();
-  final AtomicReference<Throwable> unexpected = new AtomicReference<>();
+  final AtomicReference<@Nullable String> violation = new AtomicReference<>();
+  final AtomicReference<@Nullable Throwable> unexpected = new AtomicReference<>();
   final LongAdder granted = new LongAdder();
   final LongAdder empty = new LongAdder();
   final LongAdder interrupted = new LongAdder();
@@ -246,7 +247,7 @@ final class RandomRun {
     use(permit, random);
   }
 
-  private static RuntimeException rethrow(Throwable cause) {
+  private static RuntimeException rethrow(@Nullable Throwable cause) {
     if (cause instanceof RuntimeException runtime) {
       throw runtime;
     }

@@ -121,7 +121,9 @@ public interface VirtualThreadContract extends BackendUnderTest {
       start.countDown();
       long done = 0;
       for (Forked<Integer> cycler : cyclers) {
-        done += cycler.join();
+        Integer cycled = cycler.join();
+        assertThat(cycled).isNotNull();
+        done += cycled;
       }
       assertThat(done).isEqualTo((long) threads * rounds);
       assertThat(semaphore.available()).isEqualTo(permits);

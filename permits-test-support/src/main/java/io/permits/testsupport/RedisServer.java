@@ -22,10 +22,11 @@ public final class RedisServer implements AutoCloseable {
   private final boolean appendOnly;
   private Process process;
 
-  private RedisServer(Path directory, int port, boolean appendOnly) {
+  private RedisServer(Path directory, int port, boolean appendOnly) throws IOException {
     this.directory = directory;
     this.port = port;
     this.appendOnly = appendOnly;
+    this.process = launch(directory, port, appendOnly);
   }
 
   /**
@@ -48,10 +49,7 @@ public final class RedisServer implements AutoCloseable {
 
   private static RedisServer start(boolean appendOnly) {
     try {
-      RedisServer server =
-          new RedisServer(Files.createTempDirectory("redis-test"), freePort(), appendOnly);
-      server.launch();
-      return server;
+      return new RedisServer(Files.createTempDirectory("redis-test"), freePort(), appendOnly);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -70,7 +68,7 @@ public final class RedisServer implements AutoCloseable {
   /** Starts the server again on the same port and directory. */
   public void restart() {
     try {
-      launch();
+      process = launch(directory, port, appendOnly);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -85,8 +83,9 @@ public final class RedisServer implements AutoCloseable {
     return "redis://127.0.0.1:" + port;
   }
 
-  private void launch() throws IOException {
-    process =
+  private static Process launch(Path directory, int port, boolean appendOnly)
+      throws IOException {
+    Process process =
         new ProcessBuilder(
                 List.of(
                     "redis-server",
@@ -103,7 +102,7 @@ public final class RedisServer implements AutoCloseable {
     while (System.nanoTime() < deadline) {
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
+        return process;
       } catch (IOException notYet) {
         if (!process.isAlive()) {
           throw new IOException(
@@ -112,6 +111,7 @@ public final class RedisServer implements AutoCloseable {
         Thread.onSpinWait();
       }
     }
+    process.destroyForcibly(); // no caller gets it to close
     throw new IOException("redis-server did not listen on port " + port + " within 20 s");
   }
 
@@ -124,13 +124,11 @@ public final class RedisServer implements AutoCloseable {
   /** Kills the server if it runs. */
   @Override
   public void close() {
-    if (process != null) {
-      process.destroyForcibly();
-      try {
-        process.waitFor();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    process.destroyForcibly();
+    try {
+      process.waitFor();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }
