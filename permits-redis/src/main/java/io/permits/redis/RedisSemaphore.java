@@ -154,7 +154,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    */
   @Override
   public int limit() {
-    List<Object> reply = calls.call(RedisScripts.LIMIT, "0", "read");
+    // keys lost with a restart are made again from this client's limit, as an acquire does
+    String own = Integer.toString(gate.local().limit());
+    List<Object> reply = calls.call(RedisScripts.LIMIT, own, "read");
     int recorded = toInt(reply.get(0));
     gate.report(recorded, (Long) reply.get(2));
     return recorded;

@@ -1,12 +1,10 @@
--- ARGV: limit, mode ('open': record it if none, else compare; 'change': set it; 'read').
--- Returns {recorded limit (-1 if none), 1 if it matches or was set (else 0), the limit's version}.
+-- ARGV: limit (for 'read', the client's own), mode ('open': record it if none, else compare;
+-- 'change': set it; 'read'). Missing keys are made again from the limit given.
+-- Returns {recorded limit, 1 if it matches or was set (else 0), the limit's version}.
 local limit, mode = tonumber(ARGV[1]), ARGV[2]
 local now = now_ms()
 local recorded = redis.call('GET', LIMIT)
-if mode == 'read' then
-  return {tonumber(recorded or '-1'), 1, limit_version()}
-end
-if not recorded then
+if not recorded then -- a first open, or keys lost with a restart: made from the client's limit
   ensure_keys(limit, now)
   return {limit, 1, limit_version()}
 end
@@ -18,4 +16,7 @@ if mode == 'change' then
   return {limit, 1, version}
 end
 recorded = tonumber(recorded)
+if mode == 'read' then
+  return {recorded, 1, limit_version()}
+end
 return {recorded, recorded == limit and 1 or 0, limit_version()}

@@ -149,6 +149,20 @@ class RedisFaultTest {
   }
 
   @Test
+  void aLimitReadAfterTheKeysWereLostMakesThemAgainFromTheClientsLimit() throws Exception {
+    RedisClient admin = RedisClient.create(server.uri());
+    try (StatefulRedisConnection<String, String> connection = admin.connect();
+        RedisSemaphore semaphore = semaphore("lost-keys", 3, Duration.ofSeconds(30))) {
+      connection.sync().flushall(); // as a restart without persistence leaves it
+      assertThat(semaphore.limit()).isEqualTo(3);
+      assertThat(connection.sync().get("{permits:lost-keys}:limit")).isEqualTo("3");
+      assertThat(semaphore.available()).isEqualTo(3);
+    } finally {
+      admin.shutdown();
+    }
+  }
+
+  @Test
   void aLimitRaisedByAnotherClientIsSeenByTheNextLargeRequest() throws Exception {
     try (RedisSemaphore a = semaphore("raised", 2, Duration.ofSeconds(10));
         RedisSemaphore b = semaphore("raised", 2, Duration.ofSeconds(10))) {
