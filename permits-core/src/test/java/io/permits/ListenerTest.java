@@ -54,7 +54,7 @@ class ListenerTest {
 
     @Override
     public void leaked(String semaphore, int permits, long heldNanos) {
-      calls.add("leaked " + semaphore + " " + permits);
+      calls.add("leaked " + semaphore + " " + permits + " held " + sign(heldNanos));
     }
 
     /** "0", "+" for a plausible positive duration, "!" for a negative or absurd one. */
