@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 class LeakDetectionTest {
   private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
   private final CountDownLatch firstReport = new CountDownLatch(1);
+  private final CountDownLatch secondReport = new CountDownLatch(2);
   private final Logger logger = Logger.getLogger("io.permits");
   private final Handler handler =
       new Handler() {
@@ -27,6 +29,7 @@ class LeakDetectionTest {
         public void publish(LogRecord record) {
           logged.add(record);
           firstReport.countDown();
+          secondReport.countDown();
         }
 
         @Override
@@ -80,7 +83,7 @@ class LeakDetectionTest {
         .as("the acquire site starts at the caller, not inside the semaphore")
         .contains("lambda$aPermitHeldPast");
     assertThat(semaphore.stats().leaks()).isEqualTo(1);
-    assertThat(recorder.calls).contains("leaked slow-pool 1");
+    assertThat(recorder.calls).contains("leaked slow-pool 1 held +");
 
     held[0].close();
     assertThat(semaphore.available()).isEqualTo(2);
@@ -135,6 +138,71 @@ class LeakDetectionTest {
     // The cleaner of a closed permit was run by close() itself; nothing is left to report.
     assertThat(semaphore.stats().leaks()).isZero();
     assertThat(logged).isEmpty();
+    assertThat(semaphore.available()).isEqualTo(1);
+  }
+
+  @Test
+  void everyListenerHearsOfALeakAndOfItsPermitsReturnedWithTheirHoldTime() throws Exception {
+    ListenerTest.Recorder first = new ListenerTest.Recorder();
+    ListenerTest.Recorder second = new ListenerTest.Recorder();
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder()
+            .name("fanout")
+            .limit(3)
+            .leakDetection(Duration.ofHours(1))
+            .listener(first)
+            .listener(second)
+            .build();
+    acquireAndDrop(semaphore, 2);
+
+    awaitReportWhileCollectingGarbage();
+
+    for (ListenerTest.Recorder recorder : List.of(first, second)) {
+      assertThat(recorder.calls)
+          .containsExactly(
+              "acquired fanout 2 waited 0", "released fanout 2 held +", "leaked fanout 2 held +");
+    }
+  }
+
+  @Test
+  void aPermitReportedPastTheThresholdAndThenUnreachableIsOneLeak() throws Exception {
+    ListenerTest.Recorder recorder = new ListenerTest.Recorder();
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder()
+            .name("twice")
+            .limit(1)
+            .leakDetection(Duration.ofMillis(20))
+            .listener(recorder)
+            .build();
+    AtomicReference<Permit> held = new AtomicReference<>(semaphore.acquire());
+    assertThat(firstReport.await(30, TimeUnit.SECONDS)).as("the threshold's report").isTrue();
+
+    held.set(null); // now unreachable: reported (logged) again, counted once
+    while (!secondReport.await(50, TimeUnit.MILLISECONDS)) {
+      System.gc();
+    }
+
+    assertThat(logged.get(1).getMessage()).contains("became unreachable while held");
+    assertThat(semaphore.stats().leaks()).isEqualTo(1);
+    assertThat(recorder.calls).filteredOn(call -> call.startsWith("leaked")).hasSize(1);
+  }
+
+  @Test
+  void aTrackedHolderWhosePermitBecameUnreachableIsNoLongerListed() throws Exception {
+    LocalSemaphore semaphore =
+        LocalSemaphore.builder()
+            .name("books")
+            .limit(2)
+            .trackHolders(true)
+            .leakDetection(Duration.ofHours(1))
+            .returnLeakedPermits(false)
+            .build();
+    acquireAndDrop(semaphore, 1);
+    assertThat(semaphore.holders()).hasSize(1);
+
+    awaitReportWhileCollectingGarbage();
+
+    assertThat(semaphore.holders()).as("the holder is gone, its permit stays taken").isEmpty();
     assertThat(semaphore.available()).isEqualTo(1);
   }
 

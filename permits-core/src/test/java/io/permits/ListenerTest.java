@@ -54,7 +54,7 @@ class ListenerTest {
 
     @Override
     public void leaked(String semaphore, int permits, long heldNanos) {
-      calls.add("leaked " + semaphore + " " + permits);
+      calls.add("leaked " + semaphore + " " + permits + " held " + sign(heldNanos));
     }
 
     /** "0", "+" for a plausible positive duration, "!" for a negative or absurd one. */
@@ -115,6 +115,50 @@ class ListenerTest {
     TIMED_OUT,
     CANCELLED,
     LEAKED
+  }
+
+  @Test
+  void whenSeveralListenersThrowEachIsCalledAndTheFirstFailureCarriesTheOthers() {
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler handler = capture(logged, new CountDownLatch(1));
+    Logger logger = Logger.getLogger("io.permits");
+    logger.addHandler(handler);
+    try {
+      RuntimeException firstBug = new IllegalStateException("first");
+      RuntimeException secondBug = new IllegalStateException("second");
+      Recorder between = new Recorder();
+      LocalSemaphore semaphore =
+          LocalSemaphore.builder()
+              .name("two-bugs")
+              .limit(1)
+              .listener(rejecting(firstBug))
+              .listener(between)
+              .listener(rejecting(secondBug))
+              .build();
+      Permit held = semaphore.acquire();
+
+      assertThat(semaphore.tryAcquire()).isEmpty();
+
+      assertThat(between.calls).contains("rejected two-bugs 1");
+      assertThat(logged)
+          .filteredOn(record -> record.getThrown() == firstBug)
+          .singleElement()
+          .satisfies(record -> assertThat(record.getThrown().getSuppressed()).containsExactly(secondBug));
+      held.close();
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    } finally {
+      logger.removeHandler(handler);
+    }
+  }
+
+  private static SemaphoreListener rejecting(RuntimeException bug) {
+    return new SemaphoreListener() {
+      @Override
+      public void rejected(String semaphore, int permits) {
+        throw bug;
+      }
+    };
   }
 
   @org.junit.jupiter.params.ParameterizedTest

@@ -300,8 +300,10 @@ class LocalSyncRaceWindowTest {
     assertThat(head.failure).isNull();
     assertThat(head.value.permits()).isEqualTo(2);
     assertThat(semaphore.available()).as("the permit set aside is free again").isEqualTo(1);
+    assertThat(semaphore.stats().held()).as("no permit is still booked to the head").isEqualTo(2);
     head.value.close();
     assertThat(semaphore.available()).isEqualTo(3);
+    assertThat(semaphore.stats().held()).isZero();
     assertThat(semaphore.waiting()).isZero();
   }
 

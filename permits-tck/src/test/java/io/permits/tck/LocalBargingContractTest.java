@@ -24,6 +24,15 @@ class LocalBargingContractTest extends SemaphoreContract {
     return LocalSemaphore.builder().name(name).limit(limit).fairness(Fairness.BARGING).build();
   }
 
+  /**
+   * Full size, unless {@code -Dpermits.tck.loadScale} asks for less: the mutation profile runs
+   * the load tests at 5% (500 virtual threads on 100 permits), as they rerun for every mutant.
+   */
+  @Override
+  public double loadScale() {
+    return Double.parseDouble(System.getProperty("permits.tck.loadScale", "1"));
+  }
+
   @Test
   void aNewcomerMayTakeAFreePermitWhileALargerRequestWaits() throws Exception {
     Semaphore semaphore = semaphore(2);

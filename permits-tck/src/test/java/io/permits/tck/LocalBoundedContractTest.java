@@ -26,6 +26,15 @@ class LocalBoundedContractTest extends SemaphoreContract {
     return LocalSemaphore.builder().name(name).limit(limit).fairness(Fairness.BOUNDED).build();
   }
 
+  /**
+   * Full size, unless {@code -Dpermits.tck.loadScale} asks for less: the mutation profile runs
+   * the load tests at 5% (500 virtual threads on 100 permits), as they rerun for every mutant.
+   */
+  @Override
+  public double loadScale() {
+    return Double.parseDouble(System.getProperty("permits.tck.loadScale", "1"));
+  }
+
   @Test
   void aNewcomerMayTakeAFreePermitBeforeTheBoundIsReached() throws Exception {
     Semaphore semaphore =

@@ -1,0 +1,79 @@
+package io.permits.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.permits.LocalSemaphore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** {@link GateLimit}: the gate follows the newest limit reported, whatever the order. */
+@Timeout(30)
+class GateLimitTest {
+
+  private final LocalSemaphore gate = LocalSemaphore.builder().name("gate").limit(3).build();
+  private final GateLimit follower = new GateLimit(gate, 3, 5);
+
+  @Test
+  void onlyAVersionAboveTheNewestKnownIsNewer() {
+    assertThat(follower.isNewer(6)).isTrue();
+    assertThat(follower.isNewer(5)).isFalse();
+    assertThat(follower.isNewer(4)).isFalse();
+  }
+
+  @Test
+  void aNewerReportSetsTheGatesLimit() {
+    follower.report(7, 6);
+
+    assertThat(gate.limit()).isEqualTo(7);
+    assertThat(follower.isNewer(6)).isFalse();
+  }
+
+  @Test
+  void aLimitOfOneIsALimitButBelowOneNothingWasRead() {
+    follower.report(0, 8);
+    assertThat(gate.limit()).isEqualTo(3);
+    assertThat(follower.isNewer(8)).as("a report of nothing read is not kept").isTrue();
+
+    follower.report(1, 9);
+    assertThat(gate.limit()).isEqualTo(1);
+  }
+
+  @Test
+  void aReportNoNewerThanTheNewestKnownIsIgnored() {
+    follower.report(7, 6);
+
+    follower.report(2, 5); // older, arriving late
+    assertThat(gate.limit()).isEqualTo(7);
+    follower.report(9, 6); // same version
+    assertThat(gate.limit()).isEqualTo(7);
+  }
+
+  @Test
+  void successiveReportsEachReachTheGate() {
+    follower.report(4, 6);
+    follower.report(2, 7);
+    follower.report(6, 8);
+
+    assertThat(gate.limit()).isEqualTo(6);
+    assertThat(gate.available()).isEqualTo(6);
+  }
+
+  @Test
+  void reportAndSettleReturnsWithTheGateAtTheReportedLimit() {
+    follower.reportAndSettle(8, 6);
+    assertThat(gate.limit()).isEqualTo(8);
+
+    follower.reportAndSettle(8, 7); // a new version of the same limit
+    assertThat(gate.limit()).isEqualTo(8);
+    assertThat(follower.isNewer(7)).isFalse();
+  }
+
+  @Test
+  void aGateSetBehindTheFollowersBackIsPutBackAtTheNextReport() {
+    follower.report(4, 6);
+    gate.setLimit(9);
+
+    follower.report(4, 6); // the same report again: the gate is not at it
+    assertThat(gate.limit()).isEqualTo(4);
+  }
+}
