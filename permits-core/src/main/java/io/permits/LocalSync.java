@@ -355,11 +355,13 @@ final class LocalSync {
         node.status = GRANTED;
         wake = node;
       } else {
-        linkLast(node);
+        // flags first, then the node: once waiting() counts it, a STRICT newcomer's fast path
+        // already sees QUEUED and HANDOFF and cannot take free permits ahead of it
         long flags = fairness == Fairness.STRICT ? QUEUED | HANDOFF : QUEUED;
         if ((state & flags) != flags) { // set already: spare the write
           STATE.getAndBitwiseOr(this, flags);
         }
+        linkLast(node);
         wake = distributeLocked(null);
       }
     } finally {
