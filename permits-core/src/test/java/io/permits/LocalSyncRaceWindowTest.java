@@ -1,12 +1,14 @@
 package io.permits;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.reflect.Field;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -305,6 +307,31 @@ class LocalSyncRaceWindowTest {
     assertThat(semaphore.available()).isEqualTo(3);
     assertThat(semaphore.stats().held()).isZero();
     assertThat(semaphore.waiting()).isZero();
+  }
+
+  @Test
+  void aTryAcquireThatAShrinkMadeImpossibleAfterItsFirstCheckIsRefusedAsTooLarge() throws Exception {
+    // The window between LocalSemaphore.tryAcquire's check of the limit and the engine's answer
+    // is held open by a listener: the engine reports the rejection (synchronously, on the
+    // caller's thread) before tryAcquire returns, and the listener shrinks the limit there.
+    AtomicReference<LocalSemaphore> self = new AtomicReference<>();
+    SemaphoreListener shrinking =
+        new SemaphoreListener() {
+          @Override
+          public void rejected(String semaphore, int permits) {
+            self.get().setLimit(1);
+          }
+        };
+    LocalSemaphore semaphore = LocalSemaphore.builder().limit(2).listener(shrinking).build();
+    self.set(semaphore);
+    Permit held = semaphore.acquire(1);
+
+    assertThatThrownBy(() -> semaphore.tryAcquire(2))
+        .as("refused by the limit in force when it returns, not answered \"none free\"")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not exceed the limit 1");
+    held.close();
+    assertThat(semaphore.available()).isEqualTo(1);
   }
 
   // ---------------------------------------------------------------- helpers

@@ -3,6 +3,10 @@ package io.permits.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.LocalSemaphore;
+import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -75,5 +79,61 @@ class GateLimitTest {
 
     follower.report(4, 6); // the same report again: the gate is not at it
     assertThat(gate.limit()).isEqualTo(4);
+  }
+
+  @Test
+  void reportAndSettleWaitsOutAnotherThreadsUpdateAndThenAppliesItsOwnReport() throws Exception {
+    Field updatingField = GateLimit.class.getDeclaredField("updating");
+    updatingField.setAccessible(true);
+    AtomicBoolean updating = (AtomicBoolean) updatingField.get(follower);
+    updating.set(true); // another thread is updating the gate (white-box)
+
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread settler =
+        Thread.ofPlatform()
+            .daemon()
+            .start(
+                () -> {
+                  try {
+                    follower.reportAndSettle(7, 6);
+                  } catch (Throwable t) {
+                    failure.set(t);
+                  }
+                });
+    // Its first report is known (newest) but could not reach the gate; the settler now waits
+    // in reportAndSettle's own loop, outside report().
+    awaitTrue(() -> !follower.isNewer(6) && waitsOutsideReport(settler));
+    assertThat(gate.limit()).isEqualTo(3);
+    assertThat(settler.isAlive()).as("not settled while the other update is in progress").isTrue();
+
+    updating.set(false); // the other thread leaves without applying version 6
+    settler.join();
+
+    assertThat(failure.get()).isNull();
+    assertThat(gate.limit()).as("the settler applied its report itself").isEqualTo(7);
+  }
+
+  /** Whether {@code thread} runs in reportAndSettle and not in a report() it called. */
+  private static boolean waitsOutsideReport(Thread thread) {
+    boolean inSettle = false;
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals(GateLimit.class.getName())) {
+        if (frame.getMethodName().equals("report")) {
+          return false;
+        }
+        inSettle |= frame.getMethodName().equals("reportAndSettle");
+      }
+    }
+    return inSettle;
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) {
+    while (!condition.getAsBoolean()) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new AssertionError("interrupted while polling");
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
   }
 }
