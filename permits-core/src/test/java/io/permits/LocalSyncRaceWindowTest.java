@@ -310,7 +310,8 @@ class LocalSyncRaceWindowTest {
   }
 
   @Test
-  void aTryAcquireThatAShrinkMadeImpossibleAfterItsFirstCheckIsRefusedAsTooLarge() throws Exception {
+  void aTryAcquireThatAShrinkMadeImpossibleAfterItsFirstCheckIsRefusedAsTooLarge()
+      throws Exception {
     // The window between LocalSemaphore.tryAcquire's check of the limit and the engine's answer
     // is held open by a listener: the engine reports the rejection (synchronously, on the
     // caller's thread) before tryAcquire returns, and the listener shrinks the limit there.
@@ -327,7 +328,7 @@ class LocalSyncRaceWindowTest {
     Permit held = semaphore.acquire(1);
 
     assertThatThrownBy(() -> semaphore.tryAcquire(2))
-        .as("refused by the limit in force when it returns, not answered \"none free\"")
+        .as("refused by the limit now in force, not answered \"none free\"")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("must not exceed the limit 1");
     held.close();
