@@ -108,7 +108,7 @@ final class AsyncSlotRequest {
         if (gaveUp instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-        return started.result.join();
+        return started.settled();
       }
       started.undone.join(); // withdrawn, gate permit closed, before the caller hears
       if (gaveUp instanceof InterruptedException interrupted) {
@@ -116,10 +116,21 @@ final class AsyncSlotRequest {
       }
       return null;
     } catch (java.util.concurrent.ExecutionException failed) {
-      started.undone.join();
-      throw failed.getCause() instanceof RuntimeException runtime
-          ? runtime
-          : new IllegalStateException(failed.getCause());
+      return started.settled();
+    }
+  }
+
+  /**
+   * The outcome of a completed result as a blocking caller hears it: the permit, or the failure
+   * itself (not wrapped) once the request has been withdrawn.
+   */
+  private Permit settled() {
+    try {
+      return result.join();
+    } catch (CompletionException failed) {
+      undone.join();
+      Throwable cause = unwrap(failed);
+      throw cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,6 +60,62 @@ class FailureTest {
       all.close(); // must not hang: the file's I/O thread is free
       polling.get(20, TimeUnit.SECONDS).close();
       assertThat(a.available()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aBlockingWaitInterruptedAsAShrinkFailsItThrowsOneOfTheTwo() throws Exception {
+    // the interrupt and the shrink race; whichever wins, the caller hears that one, unwrapped
+    try (FileSemaphore a = FileSemaphore.open(directory, "race", 8);
+        FileSemaphore b = FileSemaphore.open(directory, "race", 8)) {
+      for (int round = 0; round < 1000; round++) {
+        a.setLimit(8);
+        Permit all = b.acquire(8);
+        CompletableFuture<Throwable> heard = new CompletableFuture<>();
+        Thread waiter =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      try (Permit unexpected = a.acquire(6)) {
+                        heard.complete(new AssertionError("granted " + unexpected));
+                      } catch (Throwable failure) {
+                        heard.complete(failure);
+                      }
+                    });
+        awaitWaiting(waiter);
+        CyclicBarrier start = new CyclicBarrier(2);
+        Thread shrink =
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      awaitQuietly(start);
+                      a.setLimit(4);
+                    });
+        awaitQuietly(start);
+        waiter.interrupt();
+        shrink.join();
+        assertThat(heard.get(20, TimeUnit.SECONDS))
+            .as("round %d", round)
+            .isInstanceOfAny(InterruptedException.class, IllegalArgumentException.class);
+        waiter.join();
+        all.close();
+        assertThat(a.available()).as("round %d", round).isEqualTo(4);
+      }
+    }
+  }
+
+  private static void awaitWaiting(Thread thread) throws InterruptedException {
+    while (thread.getState() != Thread.State.WAITING) {
+      Thread.onSpinWait();
+      Thread.sleep(0, 100_000); // polls a state; orders nothing
+    }
+  }
+
+  private static void awaitQuietly(CyclicBarrier barrier) {
+    try {
+      barrier.await();
+    } catch (InterruptedException | java.util.concurrent.BrokenBarrierException e) {
+      throw new IllegalStateException(e);
     }
   }
 
