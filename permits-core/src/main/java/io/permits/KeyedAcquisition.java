@@ -78,9 +78,11 @@ final class KeyedAcquisition<K> {
       fail(failure, own);
       return;
     }
+    entry.atTotal.incrementAndGet();
     waitFor(next);
     next.whenComplete(
         (shared, failure) -> {
+          entry.atTotal.decrementAndGet();
           if (failure != null || shared == null) {
             fail(failure, own);
           } else {

@@ -259,9 +259,10 @@ final class PerKeySemaphores<K> implements KeyedSemaphore<K> {
     return all == null ? own : Math.min(own, all.available());
   }
 
+  /** The requests for {@code key} queued now: at the key's semaphore (as it counts them) or the total. */
   int waiting(K key) {
     KeyEntry entry = keys.get(key);
-    return entry == null ? 0 : entry.waiting.get();
+    return entry == null ? 0 : entry.semaphore.waiting() + entry.atTotal.get();
   }
 
   int limitFor() {
@@ -339,10 +340,15 @@ final class PerKeySemaphores<K> implements KeyedSemaphore<K> {
       Permit shared = null;
       if (own != null && all != null) {
         long left = Math.max(0, timeoutNanos - (System.nanoTime() - start));
-        shared =
-            timed
-                ? all.tryAcquire(permits, Duration.ofNanos(left)).orElse(null)
-                : all.acquire(permits);
+        entry.atTotal.incrementAndGet();
+        try {
+          shared =
+              timed
+                  ? all.tryAcquire(permits, Duration.ofNanos(left)).orElse(null)
+                  : all.acquire(permits);
+        } finally {
+          entry.atTotal.decrementAndGet();
+        }
         if (shared == null) {
           own.close();
           own = null;
@@ -517,7 +523,8 @@ final class PerKeySemaphores<K> implements KeyedSemaphore<K> {
     final Semaphore semaphore;
     int users; // guarded by the map's lock for the key
     final AtomicInteger held = new AtomicInteger();
-    final AtomicInteger waiting = new AtomicInteger();
+    final AtomicInteger waiting = new AtomicInteger(); // requests in a wait, at either level
+    final AtomicInteger atTotal = new AtomicInteger(); // of those, requests at the total
 
     KeyEntry(Semaphore semaphore) {
       this.semaphore = semaphore;
