@@ -192,7 +192,11 @@ final class PerKeySemaphores<K> implements KeyedSemaphore<K> {
     try {
       perKeyLimit = limit;
       for (KeyEntry entry : keys.values()) {
-        entry.semaphore.setLimit(limit);
+        try {
+          entry.semaphore.setLimit(limit);
+        } catch (SemaphoreClosedException idleNow) {
+          // the key went idle meanwhile: its next entry opens with the new limit
+        }
       }
     } finally {
       limitChange.unlock();
