@@ -555,7 +555,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
      * tenant, say), which should not stay in Redis for ever once unused. The keys expire {@code
      * idle} after the furthest lease expiry or queued request's deadline recorded in them, so never
      * while a lease may still be held or a request may be queued; after the last lease is closed,
-     * they go within one lease plus {@code idle}. Default: the keys never expire.
+     * they go within {@code idle} plus the longer of a lease and a second (a queued request's
+     * deadline). Default: the keys never expire.
      *
      * <p>The next use makes them again, as after a Redis restart without persistence: the limit
      * from the using client (the newest it knows), the fence and the limit's version from the
