@@ -44,25 +44,31 @@ enum RedisScripts {
           .append(read(name + ".lua")).append("\nend\n");
       dispatch.append(name).append(" = ").append(name).append(", ");
     }
-    // ARGV: the operation, the number of endings carried, their (id, token) pairs, its own
+    // ARGV: the operation, the idle ms (0: the keys never expire), the number of endings
+    // carried, their (id, token) pairs, its own
     return text.append(dispatch).append("}\n")
-        .append("local carried = tonumber(ARGV[2])\n")
-        .append("for i = 3, 2 * carried + 1, 2 do settle(ARGV[i], ARGV[i + 1]) end\n")
-        .append("return operations[ARGV[1]](2 * carried + 3)\n")
+        .append("idle_ms = tonumber(ARGV[2])\n")
+        .append("local carried = tonumber(ARGV[3])\n")
+        .append("for i = 4, 2 * carried + 2, 2 do settle(ARGV[i], ARGV[i + 1]) end\n")
+        .append("local reply = operations[ARGV[1]](2 * carried + 4)\n")
+        .append("keep_alive()\n")
+        .append("return reply\n")
         .toString();
   }
 
   /**
    * Runs the operation on the keys of one semaphore, after the releases it carries ((id, token)
-   * pairs, flat); the future completes on Lettuce's thread.
+   * pairs, flat), then keeps the keys alive if they expire when idle; the future completes on
+   * Lettuce's thread.
    */
   CompletableFuture<List<Object>> run(
       RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, List<String> carried,
       String... args) {
-    byte[][] values = new byte[2 + carried.size() + args.length][];
+    byte[][] values = new byte[3 + carried.size() + args.length][];
     values[0] = operation;
-    values[1] = Integer.toString(carried.size() / 2).getBytes(StandardCharsets.UTF_8);
-    int at = 2;
+    values[1] = keys.idleArgument();
+    values[2] = Integer.toString(carried.size() / 2).getBytes(StandardCharsets.UTF_8);
+    int at = 3;
     for (String each : carried) {
       values[at++] = each.getBytes(StandardCharsets.UTF_8);
     }

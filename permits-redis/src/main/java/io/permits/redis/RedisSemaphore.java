@@ -60,7 +60,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
    * lease, a release names its lease's id and token, a cancelled id is refused for ten minutes. A
    * request that gives up, or whose outcome is unknown, cancels its id before its caller is
    * answered. Releases and cancels ride with the next script (ScriptCalls). The watchdog renews
-   * each lease at a third of its length (Renewer).
+   * each lease at a third of its length (Renewer). With expireWhenIdle, each script that records
+   * a lease, a renewal or a ticket moves the keys' expiry past it (common.lua's keep_alive).
    */
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
@@ -92,13 +93,16 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.name = name;
     this.leaseMillis = builder.lease.toMillis();
     this.who = HolderRecord.describeThisProcess(builder.command);
-    RedisKeys keys = new RedisKeys(name);
+    RedisKeys keys = new RedisKeys(name, builder.idleMillis);
     this.link =
         new RedisLink(builder.client, keys.wakeChannel(clientId), this::onWakeMessage,
             RedisLink.OPEN_PATIENCE);
     this.calls = new ScriptCalls(name, keys, link, WATCHDOG);
     List<Object> recorded;
     try {
+      if (builder.idleMillis > 0) {
+        ServerSettings.requireExpireTime(name, link, keys.bytes()[0]);
+      }
       recorded = openLimit(builder.limit, builder.changeLimit);
       ServerSettings.warnIfUnsafe(name, link);
     } catch (RuntimeException failed) {
@@ -466,6 +470,9 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   /** Builds a {@link RedisSemaphore}; {@link #name} and {@link #limit} are required. */
   public static final class Builder {
+    /** Far enough to mean "not soon", near enough that server time plus it is exact in Lua. */
+    private static final Duration MAX_IDLE = Duration.ofDays(36_500);
+
     private final RedisClient client;
     private @org.jspecify.annotations.Nullable String name; // required: build() checks it
     private int limit;
@@ -473,6 +480,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     private Duration lease = Duration.ofSeconds(30);
     private Fairness fairness = Fairness.BOUNDED;
     private @org.jspecify.annotations.Nullable String command;
+    private long idleMillis; // 0: the keys never expire
 
     private Builder(RedisClient client) {
       this.client = client;
@@ -543,6 +551,36 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     }
 
     /**
+     * Lets the semaphore's keys in Redis expire once it is idle: for semaphores made per key (per
+     * tenant, say), which should not stay in Redis for ever once unused. The keys expire {@code
+     * idle} after the furthest lease expiry or queued request's deadline recorded in them, so never
+     * while a lease may still be held or a request may be queued; after the last lease is closed,
+     * they go within {@code idle} plus the longer of a lease and a second (a queued request's
+     * deadline). Default: the keys never expire.
+     *
+     * <p>The next use makes them again, as after a Redis restart without persistence: the limit
+     * from the using client (the newest it knows), the fence and the limit's version from the
+     * server's clock, so tokens keep increasing. A request given up is still refused for ten
+     * minutes (its tombstone expires by itself after that).
+     *
+     * <p>Every client of a semaphore must set this, with any duration: a client without it sets
+     * and moves no expiry, so its leases may outlive the keys. Needs Redis 7.0 or later ({@link
+     * #build()} checks). Costs one {@code PEXPIRETIME} and one {@code PEXPIREAT} per key in each
+     * script that records a lease, a renewal, a queued request or a limit; nothing when not set.
+     *
+     * @param idle at least 1 ms; longer than 100 years counts as 100 years
+     * @return this builder
+     */
+    public Builder expireWhenIdle(Duration idle) {
+      Objects.requireNonNull(idle, "expireWhenIdle");
+      if (idle.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("expireWhenIdle must be at least 1 ms, was " + idle);
+      }
+      this.idleMillis = (idle.compareTo(MAX_IDLE) > 0 ? MAX_IDLE : idle).toMillis();
+      return this;
+    }
+
+    /**
      * How this JVM's own requests queue before they reach Redis; default {@link
      * Fairness#BOUNDED}. Across clients the order is FIFO whatever this says.
      *
@@ -559,7 +597,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
      *
      * @return the semaphore
      * @throws RedisSemaphoreException if Redis cannot be reached
-     * @throws IllegalStateException if Redis records another limit
+     * @throws IllegalStateException if Redis records another limit, or the keys are to expire
+     *     when idle and the server is older than Redis 7.0
      */
     public RedisSemaphore build() {
       String required = name;

@@ -2,13 +2,15 @@ package io.permits.redis;
 
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Warns, once per semaphore opened, about server settings under which the guarantees do not hold
  * (see docs/distributed.md): an eviction policy that may drop the semaphore's keys, and
  * persistence that may lose grants and the fence on a crash. Read without waiting; a server
- * that refuses {@code CONFIG GET} (renamed or forbidden) is not checked.
+ * that refuses {@code CONFIG GET} (renamed or forbidden) is not checked. Also fails the opening of
+ * a semaphore whose keys expire when idle on a server without the command that needs.
  */
 final class ServerSettings {
 
@@ -33,6 +35,46 @@ final class ServerSettings {
     } catch (RuntimeException refused) {
       link.release();
     }
+  }
+
+  /**
+   * Fails unless the server runs PEXPIRETIME (Redis 7.0), which the scripts call for keys that
+   * expire when idle (common.lua's keep_alive): better at build than in the first script that
+   * writes, once its writes are done.
+   *
+   * @param key one of the semaphore's keys (read, not changed)
+   * @throws IllegalStateException if the server refuses the command
+   * @throws RedisSemaphoreException if the server cannot be reached
+   */
+  static void requireExpireTime(String name, RedisLink link, byte[] key) {
+    RedisAsyncCommands<byte[], byte[]> redis;
+    try {
+      redis = link.retain();
+    } catch (RuntimeException unreachable) {
+      throw unreachable(name, unreachable);
+    }
+    try {
+      redis.pexpiretime(key).toCompletableFuture().join(); // waits through interrupts
+    } catch (CompletionException failed) {
+      Throwable cause = failed.getCause() != null ? failed.getCause() : failed;
+      if (ScriptCalls.isServerError(cause)) {
+        throw new IllegalStateException(
+            "semaphore '" + name + "': expireWhenIdle needs PEXPIRETIME (Redis 7.0 or later),"
+                + " which the server refused: " + cause.getMessage(),
+            cause);
+      }
+      throw unreachable(name, cause);
+    } finally {
+      link.release();
+    }
+  }
+
+  private static RedisSemaphoreException unreachable(String name, Throwable cause) {
+    if (cause instanceof RedisSemaphoreException already) {
+      return already;
+    }
+    return new RedisSemaphoreException(
+        "semaphore '" + name + "': checking the server failed: " + cause.getMessage(), cause);
   }
 
   static void warn(String name, Map<String, String> settings) {

@@ -58,5 +58,6 @@ if wait > 0 then
   end
   redis.call('HSET', TICKETS, id,
     string.format('%d %d %d %s %d %s', permits, now + wait, lease, client, since, who))
+  reach(now + wait)
 end
 return {0, next_expiry(now)}

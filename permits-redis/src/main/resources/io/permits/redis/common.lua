@@ -11,11 +11,62 @@ local WAKE = KEYS[9]     -- the prefix of each client's channel: WAKE .. client
 local VERSION = KEYS[10] -- string: counts changes of the limit, seeded from the clock
 local GONE = KEYS[11]    -- zset: id of a request given up -> when its tombstone may go
 
+-- Keys that expire when the semaphore is idle (the builder's expireWhenIdle), or never.
+-- Invariant, with the option: every key but GONE expires at one instant, no earlier than idle_ms
+-- after every holder's expiry and every ticket's deadline that any script wrote. So no key expires
+-- while a lease may be live (a client believes in a lease no longer than its expiry here) or a
+-- ticket may be queued (it lapses at its deadline; a live waiter refreshes it well before), and a
+-- semaphore unused for idle_ms past the last of them is gone. Each script that writes an expiry or
+-- a deadline, or makes keys, notes the furthest (reach); at its end, keep_alive moves the instant
+-- to that + idle_ms, never earlier than it was (a renewal of a short lease must not cut short
+-- another client's longer one). Work: one PEXPIRETIME and one PEXPIREAT a key, only in a script
+-- that wrote one of those; none without the option. GONE keeps its own expiry (see settle).
+local idle_ms = 0 -- ARGV[2] of every script, set by the dispatch; 0: the keys never expire
+local horizon     -- the furthest expiry, deadline or making of keys this script wrote (ms), or nil
+local clock       -- the last now_ms() of this script
+local EXPIRING = {LIMIT, HOLDERS, RECORDS, USED, QUEUE, TICKETS, FENCE, SEQUENCE, VERSION}
+
 -- Numbers go into strings with string.format('%d'): tokens have 16 digits, and '..' would write
 -- them as 1.7e+15.
 local function now_ms()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  return clock
+end
+
+-- This script wrote something that must outlive 'until_ms': a lease's expiry, a ticket's deadline,
+-- or keys made (until now).
+local function reach(until_ms)
+  if not horizon or until_ms > horizon then
+    horizon = until_ms
+  end
+end
+
+-- Run by the dispatch after the operation. All keys share one expiry; FENCE's (never SET once
+-- made, so never stripped of it) stands for theirs. It is read as an instant: now + PTTL would lose
+-- a millisecond whenever the server's clock ticked between TIME and PTTL, and so creep earlier.
+-- Without one (-1: made in this script, or by a client without the option), the furthest lease of
+-- any client counts too. PEXPIREAT passes over keys that do not exist. Tokens still rise across an
+-- expiry: the keys go together, so ensure_keys makes the fence again from the clock, as after a
+-- restart. PEXPIRETIME needs Redis 7.0 (the builder checks).
+local function keep_alive()
+  if idle_ms == 0 or not horizon then
+    return
+  end
+  local until_ms = math.max(horizon, clock or now_ms()) + idle_ms
+  local kept = redis.call('PEXPIRETIME', FENCE)
+  if kept >= 0 then
+    until_ms = math.max(until_ms, kept)
+  elseif kept == -1 then
+    local last = redis.call('ZRANGE', HOLDERS, -1, -1, 'WITHSCORES')[2]
+    if last then
+      until_ms = math.max(until_ms, tonumber(last) + idle_ms)
+    end
+  end
+  local at = string.format('%d', until_ms)
+  for _, key in ipairs(EXPIRING) do
+    redis.call('PEXPIREAT', key, at)
+  end
 end
 
 -- Keys lost with a restart without persistence (or deleted) are made again: the limit from the
@@ -31,6 +82,7 @@ local function ensure_keys(configured, now)
   redis.call('SET', FENCE, now * 1000, 'NX')
   redis.call('SET', VERSION, now, 'NX')
   redis.call('SET', USED, 0, 'NX')
+  reach(now)
   return tonumber(configured), tonumber(redis.call('GET', USED))
 end
 
@@ -80,6 +132,7 @@ local function grant(id, permits, expiry, now, who)
   end
   redis.call('INCRBY', USED, permits)
   redis.call('ZADD', HOLDERS, expiry, id)
+  reach(expiry)
   return token
 end
 
@@ -135,7 +188,10 @@ local function grant_heads(limit, in_use, now)
 end
 
 -- How long the id of a request that gave up stays refused: longer than any copy of its acquire
--- script may take to reach Redis (Lettuce sends it again once reconnected).
+-- script may take to reach Redis (Lettuce sends it again once reconnected). With expireWhenIdle,
+-- GONE expires when its newest tombstone may go (each later tombstone moves it later), so it
+-- outlives every tombstone it holds and does not outlive them; the other keys' expiry does not
+-- touch it. A tombstone thus keeps refusing a late copy after the other keys expired.
 local TOMBSTONE_MS = 600000
 
 -- Settles what a client ended; both ride, in order, before the operation of any script a client
@@ -152,6 +208,9 @@ local function settle(id, token)
     local now = now_ms()
     redis.call('ZREMRANGEBYSCORE', GONE, '-inf', now)
     redis.call('ZADD', GONE, now + TOMBSTONE_MS, id)
+    if idle_ms > 0 then
+      redis.call('PEXPIREAT', GONE, string.format('%d', now + TOMBSTONE_MS))
+    end
     drop_ticket(id)
     _, in_use = drop_holder(id)
   else

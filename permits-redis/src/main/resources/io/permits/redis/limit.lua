@@ -11,6 +11,7 @@ end
 if mode == 'change' then
   redis.call('SET', LIMIT, limit)
   local version = redis.call('INCR', VERSION)
+  reach(now) -- SET dropped the limit's expiry, if it had one: keep_alive sets it again
   purge_holders(now)
   grant_heads(limit, nil, now)
   return {limit, 1, version}

@@ -13,4 +13,5 @@ if tonumber(redis.call('ZSCORE', HOLDERS, id) or '0') <= now then
   return {0}
 end
 redis.call('ZADD', HOLDERS, 'XX', now + lease, id)
+reach(now + lease)
 return {lease}

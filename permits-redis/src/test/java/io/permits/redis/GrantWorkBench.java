@@ -76,7 +76,7 @@ class GrantWorkBench {
 
   /** One run: the server's microseconds per grant on a queue of {@code length}. */
   private static double measure(RedisClient client, int length) throws Exception {
-    try (SyntheticQueue queue = new SyntheticQueue(client, "bench", length)) {
+    try (SyntheticQueue queue = new SyntheticQueue(client, "bench", length, 0)) {
       for (int i = 0; i < WARMUP; i++) {
         queue.release(SyntheticQueue.REAL);
       }

@@ -45,6 +45,11 @@ class GrantWorkTest {
    */
   private static final long SLACK = 48;
 
+  private static final long IDLE_MILLIS = 60_000;
+
+  /** The keys whose expiry keep_alive sets: all but the wake channels' prefix and gone. */
+  private static final int EXPIRING_KEYS = 9;
+
   private final RedisServer server = RedisServer.start();
   private final RedisClient client = RedisClient.create(server.uri());
 
@@ -67,8 +72,8 @@ class GrantWorkTest {
 
   @Test
   void aGrantCostsTheSameWhetherTenOrAThousandAreQueued() throws Exception {
-    Work few = work(SHORT, SyntheticQueue::release);
-    Work many = work(LONG, SyntheticQueue::release);
+    Work few = work(SHORT, 0, SyntheticQueue::release);
+    Work many = work(LONG, 0, SyntheticQueue::release);
     assertThat(many.commands())
         .as("commands per grant, %d queued: %s; %d queued: %s", LONG, many, SHORT, few)
         .isEqualTo(few.commands());
@@ -79,8 +84,8 @@ class GrantWorkTest {
 
   @Test
   void aWaiterAskingAgainAtTheTailCostsTheSameWhetherTenOrAThousandAreQueued() throws Exception {
-    Work few = work(SHORT, SyntheticQueue::askAtTail);
-    Work many = work(LONG, SyntheticQueue::askAtTail);
+    Work few = work(SHORT, 0, SyntheticQueue::askAtTail);
+    Work many = work(LONG, 0, SyntheticQueue::askAtTail);
     assertThat(many.commands())
         .as("commands per ask, %d queued: %s; %d queued: %s", LONG, many, SHORT, few)
         .isEqualTo(few.commands());
@@ -89,13 +94,34 @@ class GrantWorkTest {
         .isBetween(few.elements() - SLACK, few.elements() + SLACK);
   }
 
+  @Test
+  void keysThatExpireWhenIdleCostOneReadAndOnePexpireatAKeyMoreAtAnyLength() throws Exception {
+    for (Operation operation :
+        List.<Operation>of(SyntheticQueue::release, SyntheticQueue::askAtTail)) {
+      Work never = work(SHORT, 0, operation);
+      Work few = work(SHORT, IDLE_MILLIS, operation);
+      Work many = work(LONG, IDLE_MILLIS, operation);
+      Map<String, Long> expected = new TreeMap<>(never.commands());
+      expected.merge("pexpiretime", 1L, Long::sum);
+      expected.merge("pexpireat", (long) EXPIRING_KEYS, Long::sum);
+      assertThat(few.commands())
+          .as("commands with keys that expire, against %s without", never)
+          .isEqualTo(expected);
+      assertThat(many.commands()).as("commands with keys that expire, %d queued", LONG)
+          .isEqualTo(few.commands());
+      assertThat(many.elements())
+          .as("elements with keys that expire")
+          .isBetween(few.elements() - SLACK, few.elements() + SLACK);
+    }
+  }
+
   /**
    * Runs the operation {@link #OPS} times with the real script and {@link #OPS} times with the
    * counting copy on a queue of {@code length}; checks that every run cost the same commands and
    * that the copy called the same ones as the script.
    */
-  private Work work(int length, Operation operation) throws Exception {
-    try (SyntheticQueue queue = new SyntheticQueue(client, "work", length)) {
+  private Work work(int length, long idleMillis, Operation operation) throws Exception {
+    try (SyntheticQueue queue = new SyntheticQueue(client, "work", length, idleMillis)) {
       Measured real = new Measured(queue, SyntheticQueue.REAL);
       Set<Map<String, Long>> commandsOfEach = new HashSet<>();
       for (int i = 0; i < OPS; i++) {
@@ -163,7 +189,7 @@ class GrantWorkTest {
    */
   private static final class Counting implements SyntheticQueue.Runner {
 
-    private static final String DISPATCH = "return operations[ARGV[1]](2 * carried + 3)\n";
+    private static final String DISPATCH = "return reply\n";
     private static final String SOURCE = countingSource();
 
     long calls;
@@ -190,7 +216,6 @@ class GrantWorkTest {
           end}, {__index = global_redis})
           """
           + source.substring(0, source.length() - DISPATCH.length())
-          + "local reply = operations[ARGV[1]](2 * carried + 3)\n"
           + "return {reply, calls, elements}\n";
     }
 
@@ -200,11 +225,12 @@ class GrantWorkTest {
         RedisAsyncCommands<byte[], byte[]> redis, RedisKeys keys, RedisScripts op, String... args)
         throws Exception {
       boolean carries = op == RedisScripts.RELEASE; // its arguments are what it carries
-      byte[][] values = new byte[args.length + 2][];
+      byte[][] values = new byte[args.length + 3][];
       values[0] = op.name().toLowerCase().getBytes(StandardCharsets.UTF_8);
-      values[1] = Integer.toString(carries ? args.length / 2 : 0).getBytes(StandardCharsets.UTF_8);
+      values[1] = keys.idleArgument();
+      values[2] = Integer.toString(carries ? args.length / 2 : 0).getBytes(StandardCharsets.UTF_8);
       for (int i = 0; i < args.length; i++) {
-        values[i + 2] = args[i].getBytes(StandardCharsets.UTF_8);
+        values[i + 3] = args[i].getBytes(StandardCharsets.UTF_8);
       }
       List<Object> reply =
           SyntheticQueue.await(

@@ -56,11 +56,14 @@ final class SyntheticQueue implements AutoCloseable {
   private String holder = "h0";
   private String token = "1000";
 
-  /** Deletes everything on the server and writes the state for a queue of {@code length}. */
-  SyntheticQueue(RedisClient client, String name, int length) throws Exception {
+  /**
+   * Deletes everything on the server and writes the state for a queue of {@code length}, its keys
+   * expiring as a semaphore's with {@code expireWhenIdle(idleMillis)} would (0: never).
+   */
+  SyntheticQueue(RedisClient client, String name, int length, long idleMillis) throws Exception {
     this.text = client.connect();
     this.bytes = client.connect(ByteArrayCodec.INSTANCE);
-    this.keys = new RedisKeys(name);
+    this.keys = new RedisKeys(name, idleMillis);
     this.tag = "{permits:" + name + "}";
     RedisCommands<String, String> redis = text.sync();
     List<String> time = redis.time();
@@ -82,6 +85,9 @@ final class SyntheticQueue implements AutoCloseable {
       await(write);
     }
     assertThat(redis.zcard(tag + ":queue")).isEqualTo(length);
+    if (idleMillis > 0) { // the fence holds the keys' common expiry (see common.lua's keep_alive)
+      redis.pexpireat(tag + ":fence", farMs + idleMillis);
+    }
   }
 
   /** The commands that queue one ticket at the tail (not awaited). */
