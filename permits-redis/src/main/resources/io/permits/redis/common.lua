@@ -126,6 +126,10 @@ end
 -- Returns the token.
 local function grant(id, permits, expiry, now, who)
   local token = redis.call('INCR', FENCE)
+  if token == 1 then -- the fence alone was gone (expired while other keys lived): from the clock
+    token = now * 1000 + 1
+    redis.call('SET', FENCE, token)
+  end
   local record = string.format('%d %d %d %s', permits, token, now, who)
   if redis.call('HSET', RECORDS, id, record) ~= 1 then -- every caller checked there was none
     error('permits: lease ' .. id .. ' was recorded twice: used would drift from the records')

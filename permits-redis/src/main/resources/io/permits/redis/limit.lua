@@ -9,9 +9,13 @@ if not recorded then -- a first open, or keys lost with a restart: made from the
   return {limit, 1, limit_version()}
 end
 if mode == 'change' then
-  redis.call('SET', LIMIT, limit)
+  redis.call('SET', LIMIT, limit, 'KEEPTTL') -- a client without expireWhenIdle must not strip it
   local version = redis.call('INCR', VERSION)
-  reach(now) -- SET dropped the limit's expiry, if it had one: keep_alive sets it again
+  if version == 1 then -- the version alone was gone: from the clock, as ensure_keys does
+    version = now + 1
+    redis.call('SET', VERSION, version)
+  end
+  reach(now)
   purge_holders(now)
   grant_heads(limit, nil, now)
   return {limit, 1, version}

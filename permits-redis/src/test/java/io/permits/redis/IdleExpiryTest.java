@@ -155,6 +155,32 @@ class IdleExpiryTest {
   }
 
   @Test
+  void aFenceGoneWhileTheOtherKeysLiveIsSeededAgainFromTheClock() throws Exception {
+    try (RedisSemaphore semaphore = semaphore("fence", Duration.ofSeconds(5), null)) {
+      long before;
+      try (Lease lease = semaphore.acquire()) {
+        before = lease.token();
+      }
+      redis.del("{permits:fence}:fence"); // as if it alone had expired
+      try (Lease lease = semaphore.acquire()) {
+        assertThat(lease.token()).as("not 1: seeded from the clock").isGreaterThan(before);
+      }
+    }
+  }
+
+  @Test
+  void aLimitChangeByAClientWithoutTheOptionKeepsTheLimitsExpiry() throws Exception {
+    try (RedisSemaphore expiring = semaphore("keep", Duration.ofSeconds(5), IDLE);
+        RedisSemaphore plain = semaphore("keep", Duration.ofSeconds(5), null)) {
+      expiring.acquire().close();
+      assertThat(redis.pttl("{permits:keep}:limit")).isPositive();
+      plain.setLimit(3);
+      assertThat(redis.pttl("{permits:keep}:limit")).as("KEEPTTL").isPositive();
+      awaitNoKeys("keep");
+    }
+  }
+
+  @Test
   void renewalsOfAShortLeaseDoNotCutShortTheKeysOfAnotherClientsLongerOne() throws Exception {
     try (RedisSemaphore longer = semaphore("mixed", Duration.ofSeconds(5), IDLE);
         RedisSemaphore shorter = semaphore("mixed", Duration.ofMillis(400), IDLE);
