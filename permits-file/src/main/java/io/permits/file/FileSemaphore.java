@@ -6,6 +6,7 @@ import io.permits.LocalSemaphore;
 import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.Semaphore;
+import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
 import io.permits.backend.Timeouts;
@@ -84,7 +85,10 @@ public final class FileSemaphore implements Semaphore {
    * (so threads of this JVM queue, time out, cancel and get interrupted in memory, with the core's
    * guarantees), then slots; a permit lets go of its slots before its gate permits, so this JVM
    * never holds more slots than gate permits, and a gate grant finds free slots unless another
-   * process or semaphore object holds them.
+   * process or semaphore object holds them. The semaphore's own use of its SlotFile keeps the file
+   * open in this JVM until close(); each operation takes another use of that one (tryRetain), never
+   * opening the path again, so nothing after close() can create the file anew. Reads after close
+   * open the file only if it still exists.
    */
 
   private static final AtomicLong REQUEST_IDS = new AtomicLong();
@@ -92,7 +96,6 @@ public final class FileSemaphore implements Semaphore {
   private final String name;
   private final Path directory;
   private final Path path;
-  private final Set<PosixFilePermission> permissions;
   private final @Nullable String command; // null: this JVM's command line
   private final Gate gate; // follows the newest limit read from the file
   private final SlotFile own;
@@ -103,7 +106,6 @@ public final class FileSemaphore implements Semaphore {
     this.name = builder.name;
     this.directory = directory;
     this.path = own.path();
-    this.permissions = builder.permissions;
     this.command = builder.command;
     this.own = own;
     this.gate =
@@ -149,7 +151,7 @@ public final class FileSemaphore implements Semaphore {
 
   /**
    * Who holds and who waits for the semaphore {@code name} in {@code directory}, read without
-   * opening it as a semaphore (no limit needed).
+   * opening it as a semaphore (no limit needed). The read never creates the file.
    *
    * @param directory the directory
    * @param name the semaphore's name
@@ -162,7 +164,10 @@ public final class FileSemaphore implements Semaphore {
     if (!Files.exists(file)) {
       throw new NoSuchSemaphoreException(name, directory);
     }
-    SlotFile slots = SlotFile.open(file, ownerOnly());
+    SlotFile slots = SlotFile.openExisting(file);
+    if (slots == null) {
+      throw new NoSuchSemaphoreException(name, directory); // removed since
+    }
     try {
       Listing listing = slots.call(SlotTable::listing);
       if (listing.limit() == 0) {
@@ -259,7 +264,7 @@ public final class FileSemaphore implements Semaphore {
     SlotFile file = null;
     boolean handedOver = false;
     try {
-      file = SlotFile.open(path, permissions);
+      file = use("tryAcquire");
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
       adoptLimit(attempt.limit(), attempt.limitVersion());
@@ -291,7 +296,12 @@ public final class FileSemaphore implements Semaphore {
 
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    SlotFile file = SlotFile.open(path, permissions); // first: if it fails, nothing is taken
+    SlotFile file; // first: if it fails, nothing is taken
+    try {
+      file = use("acquireAsync");
+    } catch (SemaphoreClosedException closedNow) {
+      return gate.acquireAsync(permits); // closed: checks the arguments, fails the future
+    }
     CompletableFuture<Permit> gateFuture;
     try {
       gateFuture = gate.acquireAsync(permits);
@@ -312,11 +322,16 @@ public final class FileSemaphore implements Semaphore {
    * <p>Changes the limit recorded in the file, for every process; each sees it at its next
    * attempt. After a shrink, slots above the new limit stay held until their holders let go, and
    * no grant anywhere takes the total over the new limit.
+   *
+   * @throws NoSuchSemaphoreException if this semaphore is closed and its file is gone
    */
   @Override
   public void setLimit(int limit) {
     checkLimit(limit);
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      throw new NoSuchSemaphoreException(name, directory);
+    }
     Header changed;
     try {
       changed = file.call(table -> table.changeLimit(limit));
@@ -354,7 +369,10 @@ public final class FileSemaphore implements Semaphore {
    */
   @Override
   public List<PermitHolder> holders() {
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      return List.of(); // closed, and the file gone: no process holds it
+    }
     try {
       return toHolders(file.call(SlotTable::listing).holders());
     } finally {
@@ -441,7 +459,7 @@ public final class FileSemaphore implements Semaphore {
       throws InterruptedException {
     SlotFile file;
     try {
-      file = SlotFile.open(path, permissions);
+      file = use(timed ? "tryAcquire" : "acquire");
     } catch (RuntimeException failed) {
       gatePermit.close();
       throw failed;
@@ -466,8 +484,39 @@ public final class FileSemaphore implements Semaphore {
         command == null ? ThisProcess.command() : command);
   }
 
+  /**
+   * Another use of the semaphore's file, for a request: the semaphore's own use keeps it open in
+   * this JVM until close.
+   *
+   * @throws SemaphoreClosedException if the semaphore was closed and the file's last use here
+   *     has ended (the gate fails requests after close; this is a request racing close)
+   */
+  private SlotFile use(String operation) {
+    SlotFile file = own.tryRetain();
+    if (file == null) {
+      throw new SemaphoreClosedException(
+          operation + " on semaphore '" + name + "', which is closed");
+    }
+    return file;
+  }
+
+  /**
+   * A use of the semaphore's file, for a read: the semaphore's own while it is open; after
+   * close, the file opened again if it is still there (never created anew).
+   *
+   * @return the file, or null if the semaphore is closed and its file is gone
+   */
+  private @Nullable SlotFile useForRead() {
+    SlotFile file = own.tryRetain();
+    return file != null ? file : SlotFile.openExisting(path);
+  }
+
   private Counts counts() {
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      // closed, and the file gone: nothing is held or waited for anywhere
+      return new Counts(gate.local().limit(), -1, 0, 0);
+    }
     try {
       return file.call(SlotTable::counts);
     } finally {

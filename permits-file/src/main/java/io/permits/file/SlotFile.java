@@ -3,12 +3,14 @@ package io.permits.file;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,8 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One open semaphore file in this JVM, shared by every {@link FileSemaphore} and permit on it.
- *
+ * One open semaphore file in this JVM, shared by every {@link FileSemaphore}, permit, request and
+ * status read on it.
  *
  * <p>Local wake-ups: when this JVM lets go of slots, every local waiter registered with {@link
  * #onRelease} is told at once, so waiters in the same JVM do not wait for their next poll.
@@ -75,12 +77,33 @@ final class SlotFile {
    * #close()}.
    */
   static SlotFile open(Path file, Set<PosixFilePermission> permissions) {
+    return Objects.requireNonNull(
+        openOrJoin(file, Objects.requireNonNull(permissions, "permissions")),
+        "a file opened with CREATE exists");
+  }
+
+  /**
+   * Opens the file if it exists, never creating it (for status reads, which must not leave a
+   * file behind), or takes another use of the one already open.
+   *
+   * @return the file, or null if there is no such file
+   */
+  static @Nullable SlotFile openExisting(Path file) {
+    return openOrJoin(file, null);
+  }
+
+  private static @Nullable SlotFile openOrJoin(
+      Path file, @Nullable Set<PosixFilePermission> createWith) {
     Path key = realPath(file);
     REGISTRY_LOCK.lock();
     try {
       SlotFile open = REGISTRY.get(key);
       if (open == null) {
-        open = new SlotFile(key, openChannel(key, permissions));
+        FileChannel channel = openChannel(key, createWith);
+        if (channel == null) {
+          return null;
+        }
+        open = new SlotFile(key, channel);
         REGISTRY.put(key, open);
       }
       open.users++;
@@ -90,12 +113,16 @@ final class SlotFile {
     }
   }
 
-  /** Takes one more use of this open file (for a request or a permit). */
-  SlotFile retain() {
+  /**
+   * Takes one more use of this file if it is still open in this JVM.
+   *
+   * @return this, or null if its last use has ended
+   */
+  @Nullable SlotFile tryRetain() {
     REGISTRY_LOCK.lock();
     try {
       if (users == 0) {
-        throw new IllegalStateException("semaphore file " + file + " is already closed");
+        return null;
       }
       users++;
       return this;
@@ -243,17 +270,22 @@ final class SlotFile {
     }
   }
 
-  private static FileChannel openChannel(Path file, Set<PosixFilePermission> permissions) {
+  /** Opens the file, creating it if {@code createWith} is given; null if missing and not. */
+  private static @Nullable FileChannel openChannel(
+      Path file, @Nullable Set<PosixFilePermission> createWith) {
     try {
-      try {
-        return FileChannel.open(
-            file,
-            Set.of(
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(permissions));
-      } catch (java.nio.file.FileAlreadyExistsException exists) {
-        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (createWith == null) {
+        try {
+          return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException missing) {
+          return null;
+        }
       }
+      // the permissions apply only if this creates the file
+      return FileChannel.open(
+          file,
+          Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+          PosixFilePermissions.asFileAttribute(createWith));
     } catch (IOException failure) {
       throw new UncheckedIOException(
           "cannot open semaphore file " + file + ": " + failure, failure);
