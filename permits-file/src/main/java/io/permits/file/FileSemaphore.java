@@ -88,7 +88,7 @@ public final class FileSemaphore implements Semaphore {
    * process or semaphore object holds them. The semaphore's own use of its SlotFile keeps the file
    * open in this JVM until close(); each operation takes another use of that one (tryRetain), never
    * opening the path again, so nothing after close() can create the file anew. Reads after close
-   * open the file only if it still exists.
+   * open the file only if it still exists; removal (UsersLock) happens in SlotFile's last close.
    */
 
   private static final AtomicLong REQUEST_IDS = new AtomicLong();

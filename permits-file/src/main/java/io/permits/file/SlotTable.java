@@ -99,7 +99,7 @@ final class SlotTable {
         if (limit == null) {
           throw new NoSuchSemaphoreException(name, directory);
         }
-        header = new Header(limit, limit, 0, 0);
+        header = new Header(limit, limit, 0, 0, false);
         writeHeader(header);
       } else if (limit != null && limit != header.limit()) {
         if (!change) {
