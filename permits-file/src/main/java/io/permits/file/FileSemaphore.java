@@ -71,10 +71,12 @@ import org.jspecify.annotations.Nullable;
  *       microseconds each).
  * </ul>
  *
- * <p>The file ({@code NAME.permits}) must stay where it is while the semaphore is in use: a
- * process that opens a new file of the same name after it was deleted shares nothing with those
- * holding the old one. The default directory ({@link #defaultDirectory()}) is per user and is
- * created with owner-only permissions.
+ * <p>The file ({@code NAME.permits}) stays after use, keeping the limit, unless built with
+ * {@link Builder#removeWhenUnused(boolean) removeWhenUnused(true)}: then the last process to let go
+ * of it removes it, safely (a process that opens it meanwhile never ends up on another file than
+ * its users). Deleting it by hand while it is in use is not safe: a process that opens a new file
+ * of the same name shares nothing with those holding the old one. The default directory ({@link
+ * #defaultDirectory()}) is per user and is created with owner-only permissions.
  */
 public final class FileSemaphore implements Semaphore {
 
@@ -151,7 +153,9 @@ public final class FileSemaphore implements Semaphore {
 
   /**
    * Who holds and who waits for the semaphore {@code name} in {@code directory}, read without
-   * opening it as a semaphore (no limit needed). The read never creates the file.
+   * opening it as a semaphore (no limit needed). The read never creates the file, and uses it
+   * only for its own microseconds: a file to be {@linkplain Builder#removeWhenUnused(boolean)
+   * removed when unused} that nobody else uses is removed as the read ends.
    *
    * @param directory the directory
    * @param name the semaphore's name
@@ -323,7 +327,8 @@ public final class FileSemaphore implements Semaphore {
    * attempt. After a shrink, slots above the new limit stay held until their holders let go, and
    * no grant anywhere takes the total over the new limit.
    *
-   * @throws NoSuchSemaphoreException if this semaphore is closed and its file is gone
+   * @throws NoSuchSemaphoreException if this semaphore is closed and its file was removed when
+   *     unused
    */
   @Override
   public void setLimit(int limit) {
@@ -371,7 +376,7 @@ public final class FileSemaphore implements Semaphore {
   public List<PermitHolder> holders() {
     SlotFile file = useForRead();
     if (file == null) {
-      return List.of(); // closed, and the file gone: no process holds it
+      return List.of(); // closed, and the file removed: no process holds it
     }
     try {
       return toHolders(file.call(SlotTable::listing).holders());
@@ -389,7 +394,9 @@ public final class FileSemaphore implements Semaphore {
    * {@inheritDoc}
    *
    * <p>Closes this semaphore object only: other processes, and other {@code FileSemaphore}
-   * objects on the same file, go on.
+   * objects on the same file, go on. If this was the last use of a file to be {@linkplain
+   * Builder#removeWhenUnused(boolean) removed when unused} in every process (no other semaphore
+   * object, permit or waiting request on it, here or elsewhere), the file is removed.
    */
   @Override
   public void close() {
@@ -502,7 +509,8 @@ public final class FileSemaphore implements Semaphore {
 
   /**
    * A use of the semaphore's file, for a read: the semaphore's own while it is open; after
-   * close, the file opened again if it is still there (never created anew).
+   * close, the file opened again if it is still there (never created: a file removed when unused
+   * stays removed).
    *
    * @return the file, or null if the semaphore is closed and its file is gone
    */
@@ -514,7 +522,7 @@ public final class FileSemaphore implements Semaphore {
   private Counts counts() {
     SlotFile file = useForRead();
     if (file == null) {
-      // closed, and the file gone: nothing is held or waited for anywhere
+      // closed, and the file removed when unused: nothing is held or waited for anywhere
       return new Counts(gate.local().limit(), -1, 0, 0);
     }
     try {
@@ -577,6 +585,7 @@ public final class FileSemaphore implements Semaphore {
     private Fairness fairness = Fairness.BOUNDED;
     private @Nullable String command; // null: this JVM's command line
     private Set<PosixFilePermission> permissions = ownerOnly();
+    private boolean removeWhenUnused;
 
     private Builder(String name) {
       this.name = name;
@@ -659,12 +668,47 @@ public final class FileSemaphore implements Semaphore {
     }
 
     /**
+     * Whether the semaphore's file is removed once no process uses it; default false: the file
+     * stays, and with it the limit it records.
+     *
+     * <p>For semaphores made on the fly, one per key (a tenant, a user), which would otherwise
+     * leave a file behind for every key ever seen. When the last use of the file in every process
+     * has ended (each {@code FileSemaphore} on it closed, each of its permits closed, each of its
+     * waits over), the process that let go last removes it; the next open creates it again, with
+     * the limit that open asks for. A process that has the file open keeps it, whatever it asked
+     * for. One killed with {@code kill -9} while using it leaves it behind, and the next process
+     * to open and close it (or to read its {@linkplain FileSemaphore#status status}) removes it.
+     *
+     * <p>Removal never splits the semaphore: a process that opens the file while another removes
+     * it either uses the file every other user uses, or opens the path again, so the limit holds
+     * through any number of removals and re-creations. It relies on every process using the
+     * semaphore being a version of this library that knows removal; deleting the file by hand is
+     * as unsafe as ever.
+     *
+     * <p>Recorded in the file: once any process has opened it asking for removal, the last process
+     * to let go removes it, even one that opened it without asking. A file on a symbolic link is
+     * never removed.
+     *
+     * <p>Named "unused" rather than "idle": a semaphore with no permit held is idle, but its file
+     * stays for as long as any process has it open.
+     *
+     * @param remove whether to remove the file when no process uses it
+     * @return this builder
+     */
+    public Builder removeWhenUnused(boolean remove) {
+      this.removeWhenUnused = remove;
+      return this;
+    }
+
+    /**
      * Opens the semaphore, creating its directory and file if missing.
      *
      * @return the semaphore
      * @throws IllegalStateException if no limit was given
      * @throws LimitMismatchException if the file records another limit and {@link
      *     #changeLimit(boolean)} is false
+     * @throws UnsupportedOperationException if {@link #removeWhenUnused(boolean)} is true and the
+     *     directory's file system gives its files no key (inode number) to tell them apart
      * @throws java.io.UncheckedIOException if the directory or file cannot be created or opened
      */
     public FileSemaphore build() {
@@ -673,9 +717,13 @@ public final class FileSemaphore implements Semaphore {
       }
       Path dir = directory != null ? directory : defaultDirectory();
       Path real = SemaphoreFiles.ensureDirectory(dir, permissions, directory == null);
+      if (removeWhenUnused) {
+        SemaphoreFiles.checkFileKeys(real);
+      }
       SlotFile own = SlotFile.open(SemaphoreFiles.fileOf(real, name), permissions);
       try {
-        Header recorded = own.call(table -> table.open(name, limit, changeLimit));
+        Header recorded =
+            own.call(table -> table.open(name, limit, changeLimit, removeWhenUnused));
         return new FileSemaphore(this, real, own, recorded);
       } catch (RuntimeException failure) {
         own.close();
