@@ -154,11 +154,6 @@ final class UsersLock {
     }
   }
 
-  /** Whether this JVM holds the users lock (for tests). */
-  boolean joined() {
-    return shared != null;
-  }
-
   /** Finishes the removal of a marked file whose remover died before unlinking it, if so. */
   private void finishRemoval() throws IOException {
     FileLock exclusive = channel.tryLock(SlotLayout.USERS, 1, false);
