@@ -6,6 +6,7 @@ import io.permits.LocalSemaphore;
 import io.permits.Permit;
 import io.permits.PermitHolder;
 import io.permits.Semaphore;
+import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
 import io.permits.backend.Timeouts;
@@ -70,10 +71,12 @@ import org.jspecify.annotations.Nullable;
  *       microseconds each).
  * </ul>
  *
- * <p>The file ({@code NAME.permits}) must stay where it is while the semaphore is in use: a
- * process that opens a new file of the same name after it was deleted shares nothing with those
- * holding the old one. The default directory ({@link #defaultDirectory()}) is per user and is
- * created with owner-only permissions.
+ * <p>The file ({@code NAME.permits}) stays after use, keeping the limit, unless built with
+ * {@link Builder#removeWhenUnused(boolean) removeWhenUnused(true)}: then the last process to let go
+ * of it removes it, safely (a process that opens it meanwhile never ends up on another file than
+ * its users). Deleting it by hand while it is in use is not safe: a process that opens a new file
+ * of the same name shares nothing with those holding the old one. The default directory ({@link
+ * #defaultDirectory()}) is per user and is created with owner-only permissions.
  */
 public final class FileSemaphore implements Semaphore {
 
@@ -84,7 +87,10 @@ public final class FileSemaphore implements Semaphore {
    * (so threads of this JVM queue, time out, cancel and get interrupted in memory, with the core's
    * guarantees), then slots; a permit lets go of its slots before its gate permits, so this JVM
    * never holds more slots than gate permits, and a gate grant finds free slots unless another
-   * process or semaphore object holds them.
+   * process or semaphore object holds them. The semaphore's own use of its SlotFile keeps the file
+   * open in this JVM until close(); each operation takes another use of that one (tryRetain), never
+   * opening the path again, so nothing after close() can create the file anew. Reads after close
+   * open the file only if it still exists; removal (UsersLock) happens in SlotFile's last close.
    */
 
   private static final AtomicLong REQUEST_IDS = new AtomicLong();
@@ -92,7 +98,6 @@ public final class FileSemaphore implements Semaphore {
   private final String name;
   private final Path directory;
   private final Path path;
-  private final Set<PosixFilePermission> permissions;
   private final @Nullable String command; // null: this JVM's command line
   private final Gate gate; // follows the newest limit read from the file
   private final SlotFile own;
@@ -103,7 +108,6 @@ public final class FileSemaphore implements Semaphore {
     this.name = builder.name;
     this.directory = directory;
     this.path = own.path();
-    this.permissions = builder.permissions;
     this.command = builder.command;
     this.own = own;
     this.gate =
@@ -149,7 +153,9 @@ public final class FileSemaphore implements Semaphore {
 
   /**
    * Who holds and who waits for the semaphore {@code name} in {@code directory}, read without
-   * opening it as a semaphore (no limit needed).
+   * opening it as a semaphore (no limit needed). The read never creates the file, and uses it
+   * only for its own microseconds: a file to be {@linkplain Builder#removeWhenUnused(boolean)
+   * removed when unused} that nobody else uses is removed as the read ends.
    *
    * @param directory the directory
    * @param name the semaphore's name
@@ -162,7 +168,10 @@ public final class FileSemaphore implements Semaphore {
     if (!Files.exists(file)) {
       throw new NoSuchSemaphoreException(name, directory);
     }
-    SlotFile slots = SlotFile.open(file, ownerOnly());
+    SlotFile slots = SlotFile.openExisting(file);
+    if (slots == null) {
+      throw new NoSuchSemaphoreException(name, directory); // removed since
+    }
     try {
       Listing listing = slots.call(SlotTable::listing);
       if (listing.limit() == 0) {
@@ -259,7 +268,7 @@ public final class FileSemaphore implements Semaphore {
     SlotFile file = null;
     boolean handedOver = false;
     try {
-      file = SlotFile.open(path, permissions);
+      file = use("tryAcquire");
       SlotRecord request = request(permits);
       Attempt attempt = file.call(table -> table.tryGrant(permits, request, -1, false));
       adoptLimit(attempt.limit(), attempt.limitVersion());
@@ -291,7 +300,12 @@ public final class FileSemaphore implements Semaphore {
 
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    SlotFile file = SlotFile.open(path, permissions); // first: if it fails, nothing is taken
+    SlotFile file; // first: if it fails, nothing is taken
+    try {
+      file = use("acquireAsync");
+    } catch (SemaphoreClosedException closedNow) {
+      return gate.acquireAsync(permits); // closed: checks the arguments, fails the future
+    }
     CompletableFuture<Permit> gateFuture;
     try {
       gateFuture = gate.acquireAsync(permits);
@@ -312,11 +326,17 @@ public final class FileSemaphore implements Semaphore {
    * <p>Changes the limit recorded in the file, for every process; each sees it at its next
    * attempt. After a shrink, slots above the new limit stay held until their holders let go, and
    * no grant anywhere takes the total over the new limit.
+   *
+   * @throws NoSuchSemaphoreException if this semaphore is closed and its file was removed when
+   *     unused
    */
   @Override
   public void setLimit(int limit) {
     checkLimit(limit);
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      throw new NoSuchSemaphoreException(name, directory);
+    }
     Header changed;
     try {
       changed = file.call(table -> table.changeLimit(limit));
@@ -354,7 +374,10 @@ public final class FileSemaphore implements Semaphore {
    */
   @Override
   public List<PermitHolder> holders() {
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      return List.of(); // closed, and the file removed: no process holds it
+    }
     try {
       return toHolders(file.call(SlotTable::listing).holders());
     } finally {
@@ -371,7 +394,9 @@ public final class FileSemaphore implements Semaphore {
    * {@inheritDoc}
    *
    * <p>Closes this semaphore object only: other processes, and other {@code FileSemaphore}
-   * objects on the same file, go on.
+   * objects on the same file, go on. If this was the last use of a file to be {@linkplain
+   * Builder#removeWhenUnused(boolean) removed when unused} in every process (no other semaphore
+   * object, permit or waiting request on it, here or elsewhere), the file is removed.
    */
   @Override
   public void close() {
@@ -441,7 +466,7 @@ public final class FileSemaphore implements Semaphore {
       throws InterruptedException {
     SlotFile file;
     try {
-      file = SlotFile.open(path, permissions);
+      file = use(timed ? "tryAcquire" : "acquire");
     } catch (RuntimeException failed) {
       gatePermit.close();
       throw failed;
@@ -466,8 +491,40 @@ public final class FileSemaphore implements Semaphore {
         command == null ? ThisProcess.command() : command);
   }
 
+  /**
+   * Another use of the semaphore's file, for a request: the semaphore's own use keeps it open in
+   * this JVM until close.
+   *
+   * @throws SemaphoreClosedException if the semaphore was closed and the file's last use here
+   *     has ended (the gate fails requests after close; this is a request racing close)
+   */
+  private SlotFile use(String operation) {
+    SlotFile file = own.tryRetain();
+    if (file == null) {
+      throw new SemaphoreClosedException(
+          operation + " on semaphore '" + name + "', which is closed");
+    }
+    return file;
+  }
+
+  /**
+   * A use of the semaphore's file, for a read: the semaphore's own while it is open; after
+   * close, the file opened again if it is still there (never created: a file removed when unused
+   * stays removed).
+   *
+   * @return the file, or null if the semaphore is closed and its file is gone
+   */
+  private @Nullable SlotFile useForRead() {
+    SlotFile file = own.tryRetain();
+    return file != null ? file : SlotFile.openExisting(path);
+  }
+
   private Counts counts() {
-    SlotFile file = SlotFile.open(path, permissions);
+    SlotFile file = useForRead();
+    if (file == null) {
+      // closed, and the file removed when unused: nothing is held or waited for anywhere
+      return new Counts(gate.local().limit(), -1, 0, 0);
+    }
     try {
       return file.call(SlotTable::counts);
     } finally {
@@ -528,6 +585,7 @@ public final class FileSemaphore implements Semaphore {
     private Fairness fairness = Fairness.BOUNDED;
     private @Nullable String command; // null: this JVM's command line
     private Set<PosixFilePermission> permissions = ownerOnly();
+    private boolean removeWhenUnused;
 
     private Builder(String name) {
       this.name = name;
@@ -610,12 +668,47 @@ public final class FileSemaphore implements Semaphore {
     }
 
     /**
+     * Whether the semaphore's file is removed once no process uses it; default false: the file
+     * stays, and with it the limit it records.
+     *
+     * <p>For semaphores made on the fly, one per key (a tenant, a user), which would otherwise
+     * leave a file behind for every key ever seen. When the last use of the file in every process
+     * has ended (each {@code FileSemaphore} on it closed, each of its permits closed, each of its
+     * waits over), the process that let go last removes it; the next open creates it again, with
+     * the limit that open asks for. A process that has the file open keeps it, whatever it asked
+     * for. One killed with {@code kill -9} while using it leaves it behind, and the next process
+     * to open and close it (or to read its {@linkplain FileSemaphore#status status}) removes it.
+     *
+     * <p>Removal never splits the semaphore: a process that opens the file while another removes
+     * it either uses the file every other user uses, or opens the path again, so the limit holds
+     * through any number of removals and re-creations. It relies on every process using the
+     * semaphore being a version of this library that knows removal; deleting the file by hand is
+     * as unsafe as ever.
+     *
+     * <p>Recorded in the file: once any process has opened it asking for removal, the last process
+     * to let go removes it, even one that opened it without asking. A file on a symbolic link is
+     * never removed.
+     *
+     * <p>Named "unused" rather than "idle": a semaphore with no permit held is idle, but its file
+     * stays for as long as any process has it open.
+     *
+     * @param remove whether to remove the file when no process uses it
+     * @return this builder
+     */
+    public Builder removeWhenUnused(boolean remove) {
+      this.removeWhenUnused = remove;
+      return this;
+    }
+
+    /**
      * Opens the semaphore, creating its directory and file if missing.
      *
      * @return the semaphore
      * @throws IllegalStateException if no limit was given
      * @throws LimitMismatchException if the file records another limit and {@link
      *     #changeLimit(boolean)} is false
+     * @throws UnsupportedOperationException if {@link #removeWhenUnused(boolean)} is true and the
+     *     directory's file system gives its files no key (inode number) to tell them apart
      * @throws java.io.UncheckedIOException if the directory or file cannot be created or opened
      */
     public FileSemaphore build() {
@@ -624,9 +717,13 @@ public final class FileSemaphore implements Semaphore {
       }
       Path dir = directory != null ? directory : defaultDirectory();
       Path real = SemaphoreFiles.ensureDirectory(dir, permissions, directory == null);
+      if (removeWhenUnused) {
+        SemaphoreFiles.checkFileKeys(real);
+      }
       SlotFile own = SlotFile.open(SemaphoreFiles.fileOf(real, name), permissions);
       try {
-        Header recorded = own.call(table -> table.open(name, limit, changeLimit));
+        Header recorded =
+            own.call(table -> table.open(name, limit, changeLimit, removeWhenUnused));
         return new FileSemaphore(this, real, own, recorded);
       } catch (RuntimeException failure) {
         own.close();

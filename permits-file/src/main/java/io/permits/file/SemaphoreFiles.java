@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -87,6 +88,26 @@ final class SemaphoreFiles {
     } catch (IOException failure) {
       throw new UncheckedIOException(
           "cannot create the semaphore directory " + directory + ": " + failure, failure);
+    }
+  }
+
+  /**
+   * Checks that the directory's file system gives files a key ({@code fileKey()}: device and
+   * inode number), which removing files when unused needs (see UsersLock).
+   *
+   * @throws UnsupportedOperationException if it does not
+   */
+  static void checkFileKeys(Path directory) {
+    try {
+      if (Files.readAttributes(directory, BasicFileAttributes.class).fileKey() == null) {
+        throw new UnsupportedOperationException(
+            "removeWhenUnused(true) needs a file system that gives each file a key (an inode"
+                + " number), and the one of "
+                + directory
+                + " does not");
+      }
+    } catch (IOException failure) {
+      throw new UncheckedIOException("cannot read " + directory + ": " + failure, failure);
     }
   }
 

@@ -3,12 +3,14 @@ package io.permits.file;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,13 +19,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One open semaphore file in this JVM, shared by every {@link FileSemaphore} and permit on it.
- *
+ * One open semaphore file in this JVM, shared by every {@link FileSemaphore}, permit, request and
+ * status read on it. Opening it takes the file's users lock ({@link UsersLock}), opening the path
+ * again until the file opened is the one the path names; the last use lets go of it, removing the
+ * file if it is to be removed when unused and no other process has it open.
  *
  * <p>Local wake-ups: when this JVM lets go of slots, every local waiter registered with {@link
  * #onRelease} is told at once, so waiters in the same JVM do not wait for their next poll.
@@ -40,8 +46,16 @@ final class SlotFile {
    * thread (a platform daemon thread that nothing interrupts), and the caller waits for the result
    * without being interruptible (the operations take microseconds; an interrupt that arrives
    * meanwhile stays set for the caller to act on). The I/O thread also serializes this JVM's use of
-   * the lock maps in SlotTable.
+   * the lock maps in SlotTable, and of the users lock (UsersLock: why a file can be removed safely).
+   * The first open in this JVM joins the users lock on the new channel; if the file turns out to be
+   * removed or being removed, that channel closes (this JVM holds no other lock on that file: it
+   * has no other channel on it) and the path is opened again, outside the registry lock, for at
+   * most JOIN_PATIENCE_NANOS. The last close leaves the users lock (perhaps removing the file) on
+   * the I/O thread, after every operation queued before it and before the channel closes.
    */
+
+  /** How long an open keeps trying while the file is being removed by another process. */
+  static final long JOIN_PATIENCE_NANOS = 2_000_000_000;
 
   private static final ReentrantLock REGISTRY_LOCK = new ReentrantLock();
   private static final Map<Path, SlotFile> REGISTRY = new HashMap<>();
@@ -49,6 +63,7 @@ final class SlotFile {
   private final Path file;
   private final FileChannel channel;
   private final SlotTable table;
+  private final UsersLock usersLock; // used on the I/O thread only
   private final ExecutorService io;
   private final Set<Runnable> releaseListeners = ConcurrentHashMap.newKeySet();
   private volatile @Nullable Thread ioThread; // set when the executor starts it
@@ -58,6 +73,7 @@ final class SlotFile {
     this.file = file;
     this.channel = channel;
     this.table = new SlotTable(channel, file);
+    this.usersLock = new UsersLock(channel, file);
     ThreadFactory threads =
         Thread.ofPlatform().daemon().name("permits-file " + file.getFileName()).factory();
     this.io =
@@ -73,29 +89,115 @@ final class SlotFile {
    * Opens the file (creating it with {@code permissions} if needed; the directory must exist),
    * or takes another use of the one already open. Each call must be paired with one {@link
    * #close()}.
+   *
+   * @throws UncheckedIOException if the file cannot be opened, or another process kept
+   *     removing it for {@link #JOIN_PATIENCE_NANOS}
    */
   static SlotFile open(Path file, Set<PosixFilePermission> permissions) {
+    return Objects.requireNonNull(
+        openOrJoin(file, Objects.requireNonNull(permissions, "permissions")),
+        "a file opened with CREATE exists");
+  }
+
+  /**
+   * Opens the file if it exists, never creating it (for status reads, which must not leave a
+   * file behind), or takes another use of the one already open.
+   *
+   * @return the file, or null if there is no such file
+   */
+  static @Nullable SlotFile openExisting(Path file) {
+    return openOrJoin(file, null);
+  }
+
+  private static @Nullable SlotFile openOrJoin(
+      Path file, @Nullable Set<PosixFilePermission> createWith) {
     Path key = realPath(file);
-    REGISTRY_LOCK.lock();
+    long deadline = System.nanoTime() + JOIN_PATIENCE_NANOS;
+    long pause = 10_000;
+    boolean interrupted = false;
     try {
-      SlotFile open = REGISTRY.get(key);
-      if (open == null) {
-        open = new SlotFile(key, openChannel(key, permissions));
-        REGISTRY.put(key, open);
+      while (true) {
+        UsersLock.Joined outcome;
+        REGISTRY_LOCK.lock();
+        try {
+          SlotFile open = REGISTRY.get(key);
+          if (open != null) {
+            open.users++;
+            return open;
+          }
+          FileChannel channel = openChannel(key, createWith);
+          if (channel == null) {
+            return null;
+          }
+          SlotFile fresh = new SlotFile(key, channel);
+          outcome = fresh.join();
+          if (outcome == UsersLock.Joined.JOINED) {
+            fresh.users = 1;
+            REGISTRY.put(key, fresh);
+            return fresh;
+          }
+        } finally {
+          REGISTRY_LOCK.unlock();
+        }
+        if (System.nanoTime() - deadline >= 0) {
+          throw stillRemoved(key, outcome);
+        }
+        // jitter, so that joiners finding a file left marked do not keep meeting
+        LockSupport.parkNanos(pause / 2 + ThreadLocalRandom.current().nextLong(pause));
+        pause = Math.min(pause * 2, 1_000_000);
+        interrupted |= Thread.interrupted(); // else the pauses would end at once
       }
-      open.users++;
-      return open;
     } finally {
-      REGISTRY_LOCK.unlock();
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
-  /** Takes one more use of this open file (for a request or a permit). */
-  SlotFile retain() {
+  /**
+   * Joins the users lock on this new file's I/O thread; anything but success closes it (the
+   * file was never registered).
+   */
+  private UsersLock.Joined join() {
+    UsersLock.Joined outcome = null;
+    try {
+      outcome = call(table -> usersLock.join());
+      return outcome;
+    } finally {
+      if (outcome != UsersLock.Joined.JOINED) {
+        io.shutdown();
+        try {
+          channel.close();
+        } catch (IOException ignored) {
+          // holds no lock: the users lock was let go, or never taken
+        }
+      }
+    }
+  }
+
+  private static UncheckedIOException stillRemoved(Path file, UsersLock.Joined outcome) {
+    String why =
+        outcome == UsersLock.Joined.BEING_REMOVED
+            ? "another process has held its users lock exclusively (to remove it) for over "
+                + JOIN_PATIENCE_NANOS / 1_000_000
+                + " ms: is it stopped (SIGSTOP, Ctrl-Z)? /proc/locks shows its pid"
+            : "it is marked as removed but still there, and its mark names another file"
+                + " (was it copied or restored from a backup?): delete it";
+    IOException failure = new IOException(why);
+    return new UncheckedIOException(
+        "cannot open semaphore file " + file + ": " + why, failure);
+  }
+
+  /**
+   * Takes one more use of this file if it is still open in this JVM.
+   *
+   * @return this, or null if its last use has ended
+   */
+  @Nullable SlotFile tryRetain() {
     REGISTRY_LOCK.lock();
     try {
       if (users == 0) {
-        throw new IllegalStateException("semaphore file " + file + " is already closed");
+        return null;
       }
       users++;
       return this;
@@ -105,9 +207,10 @@ final class SlotFile {
   }
 
   /**
-   * Gives back one use; the last stops the I/O thread and closes the channel, before the file
-   * leaves the registry: a new open of the same file meanwhile waits, rather than opening a
-   * second channel whose locks the old one's close would drop.
+   * Gives back one use; the last leaves the users lock (removing the file if it is to be
+   * removed when unused and no other process has it open), stops the I/O thread and closes the
+   * channel, before the file leaves the registry: a new open of the same file meanwhile waits,
+   * rather than opening a second channel whose locks the old one's close would drop.
    */
   void close() {
     REGISTRY_LOCK.lock();
@@ -115,6 +218,7 @@ final class SlotFile {
       if (--users > 0) {
         return;
       }
+      leave();
       io.shutdown();
       if (!isIoThread()) {
         try {
@@ -136,6 +240,26 @@ final class SlotFile {
 
   Path path() {
     return file;
+  }
+
+  /**
+   * Leaves the users lock, on the I/O thread after the operations queued before; a failure
+   * (the directory refuses the unlink, say) leaves the file where it is, usable.
+   */
+  private void leave() {
+    try {
+      if (isIoThread()) {
+        usersLock.leave();
+      } else {
+        call(
+            table -> {
+              usersLock.leave();
+              return null;
+            });
+      }
+    } catch (IOException | RuntimeException notRemoved) {
+      // removing is tidying: the file stays, and the next last user tries again
+    }
   }
 
   /**
@@ -243,17 +367,22 @@ final class SlotFile {
     }
   }
 
-  private static FileChannel openChannel(Path file, Set<PosixFilePermission> permissions) {
+  /** Opens the file, creating it if {@code createWith} is given; null if missing and not. */
+  private static @Nullable FileChannel openChannel(
+      Path file, @Nullable Set<PosixFilePermission> createWith) {
     try {
-      try {
-        return FileChannel.open(
-            file,
-            Set.of(
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE),
-            PosixFilePermissions.asFileAttribute(permissions));
-      } catch (java.nio.file.FileAlreadyExistsException exists) {
-        return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (createWith == null) {
+        try {
+          return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (NoSuchFileException missing) {
+          return null;
+        }
       }
+      // the permissions apply only if this creates the file
+      return FileChannel.open(
+          file,
+          Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE),
+          PosixFilePermissions.asFileAttribute(createWith));
     } catch (IOException failure) {
       throw new UncheckedIOException(
           "cannot open semaphore file " + file + ": " + failure, failure);

@@ -86,26 +86,35 @@ final class SlotTable {
 
   /**
    * Reads the header; creates it with {@code limit} if the file is new; checks or changes the
-   * limit.
+   * limit; records that the file is to be removed when unused, if asked (never clears it).
    *
    * @param limit the limit the caller expects, or null to accept what is recorded
+   * @param removeWhenUnused whether to record that the last process to let go of the file
+   *     removes it
    * @throws LimitMismatchException if the recorded limit differs and {@code change} is false
    * @throws NoSuchSemaphoreException if the file has no header and {@code limit} is null
    */
-  Header open(String name, @Nullable Integer limit, boolean change) throws IOException {
+  Header open(String name, @Nullable Integer limit, boolean change, boolean removeWhenUnused)
+      throws IOException {
     try (FileLock ignored = mutex()) {
       Header header = readHeader();
       if (header == null) {
         if (limit == null) {
           throw new NoSuchSemaphoreException(name, directory);
         }
-        header = new Header(limit, limit, 0, 0);
+        header = new Header(limit, limit, 0, 0, removeWhenUnused);
         writeHeader(header);
-      } else if (limit != null && limit != header.limit()) {
+        return header;
+      }
+      if (limit != null && limit != header.limit()) {
         if (!change) {
           throw new LimitMismatchException(name, directory, header.limit(), limit);
         }
         header = header.withLimit(limit);
+        writeHeader(header);
+      }
+      if (removeWhenUnused && !header.removeWhenUnused()) {
+        header = header.removedWhenUnused();
         writeHeader(header);
       }
       return header;

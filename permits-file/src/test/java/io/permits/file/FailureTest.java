@@ -130,7 +130,7 @@ class FailureTest {
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE))) {
       SlotTable table = new SlotTable(channel, file);
-      table.open("full", 2, false);
+      table.open("full", 2, false, false);
       SlotRecord request =
           new SlotRecord(false, 2, 1, 1, Instant.now(), 0, 1, "host", "thread", "command");
 

@@ -3,6 +3,7 @@ package io.permits.file;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.permits.SemaphoreClosedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -99,6 +100,22 @@ class OpeningTest {
         .isInstanceOf(NoSuchSemaphoreException.class)
         .hasMessageContaining("'nothing'");
     assertThat(FileSemaphore.statusAll(directory.resolve("missing"))).isEmpty();
+  }
+
+  @Test
+  void aClosedSemaphoreNeverCreatesItsFileAgain() throws Exception {
+    FileSemaphore semaphore = FileSemaphore.open(directory, "closed", 2);
+    semaphore.close();
+    Path file = directory.resolve("closed.permits");
+    Files.delete(file);
+
+    assertThat(semaphore.available()).isEqualTo(2);
+    assertThat(semaphore.holders()).isEmpty();
+    assertThatThrownBy(semaphore::tryAcquire).isInstanceOf(SemaphoreClosedException.class);
+    assertThat(semaphore.acquireAsync()).isCompletedExceptionally();
+    assertThatThrownBy(() -> FileSemaphore.status(directory, "closed"))
+        .isInstanceOf(NoSuchSemaphoreException.class);
+    assertThat(file).doesNotExist();
   }
 
   @Test
