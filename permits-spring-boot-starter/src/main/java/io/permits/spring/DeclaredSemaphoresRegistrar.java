@@ -8,6 +8,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.BeanClassLoaderAware;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.BeanFactoryAware;
+import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.support.AbstractBeanDefinition;
 import org.springframework.beans.factory.support.BeanDefinitionRegistry;
 import org.springframework.beans.factory.support.RootBeanDefinition;
@@ -15,6 +16,7 @@ import org.springframework.context.EnvironmentAware;
 import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
 import org.springframework.core.env.Environment;
 import org.springframework.core.type.AnnotationMetadata;
+import org.springframework.util.ClassUtils;
 
 /**
  * Registers a bean per semaphore declared in {@code permits.semaphores}, named after it: a {@link
@@ -55,7 +57,8 @@ final class DeclaredSemaphoresRegistrar
     for (SemaphoreSpec spec : specs.values()) {
       BackendOpeners.requireModule(spec, classLoader);
       if (registry.containsBeanDefinition(spec.name())) {
-        continue; // the application's own bean of that name
+        checkTakenName(spec, registry.getBeanDefinition(spec.name()));
+        continue; // the application's own semaphore of that name
       }
       RootBeanDefinition definition =
           new RootBeanDefinition(spec.keyed() ? KeyedSemaphore.class : Semaphore.class);
@@ -64,6 +67,28 @@ final class DeclaredSemaphoresRegistrar
       definition.setDestroyMethodName(AbstractBeanDefinition.INFER_METHOD); // close()
       definition.setDescription("permits.semaphores." + spec.name());
       registry.registerBeanDefinition(spec.name(), definition);
+    }
+  }
+
+  /**
+   * Fails if the bean that has a declared semaphore's name is, by its class, no semaphore (a
+   * {@code @Service class Reports} is bean {@code reports}): the semaphore could not be a bean.
+   */
+  private void checkTakenName(SemaphoreSpec spec, BeanDefinition existing) {
+    String className = existing.getBeanClassName();
+    if (className == null || existing.getFactoryMethodName() != null) {
+      return; // a @Bean method's product: known only once made; @Permits checks it then
+    }
+    Class<?> type = ClassUtils.resolveClassName(className, classLoader);
+    if (!Semaphore.class.isAssignableFrom(type) && !KeyedSemaphore.class.isAssignableFrom(type)) {
+      throw new IllegalStateException(
+          "permits.semaphores."
+              + spec.name()
+              + ": a declared semaphore is a bean of its name, but '"
+              + spec.name()
+              + "' is the name of a bean of class "
+              + className
+              + "; rename the semaphore or that bean");
     }
   }
 }

@@ -124,7 +124,7 @@ final class PermitsInterceptor implements MethodInterceptor {
     Boolean keyed = lookup.keyed(operation.semaphore());
     if (keyed == null) {
       throw new IllegalStateException(
-          operation.where() + ": " + SemaphoreLookup.missing(operation.semaphore()));
+          operation.where() + ": " + lookup.notASemaphore(operation.semaphore()));
     }
     if (operation.hasKey() != keyed) {
       throw new IllegalStateException(mismatch(operation, keyed));

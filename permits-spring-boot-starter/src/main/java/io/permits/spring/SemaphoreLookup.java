@@ -97,6 +97,20 @@ final class SemaphoreLookup {
     return beanFactory.isTypeMatch(name, Semaphore.class) ? Boolean.FALSE : null;
   }
 
+  /** Why {@code name} is no semaphore: there is no bean of that name, or it is something else. */
+  String notASemaphore(String name) {
+    if (!beanFactory.containsBean(name)) {
+      return missing(name);
+    }
+    Class<?> type = beanFactory.getType(name);
+    return "bean '"
+        + name
+        + "' is "
+        + (type == null ? "of an unknown type" : "a " + type.getName())
+        + ", not a Semaphore or a KeyedSemaphore (a semaphore declared under that name is not"
+        + " made when the name is taken: rename one of them)";
+  }
+
   static String missing(String name) {
     return "no semaphore named '"
         + name

@@ -309,6 +309,18 @@ class PermitsAnnotationTest {
   }
 
   @Test
+  void anAnnotationNamingABeanThatIsNoSemaphoreStopsTheStartup() {
+    new ApplicationContextRunner()
+        .withConfiguration(AutoConfigurations.of(PermitsAutoConfiguration.class))
+        .withBean("nope", String.class, () -> "not a semaphore")
+        .withBean(Wrong.UnknownSemaphore.class)
+        .run(
+            context ->
+                assertThat(PermitsAutoConfigurationTest.failure(context))
+                    .contains("bean 'nope' is a java.lang.String, not a Semaphore"));
+  }
+
+  @Test
   void aKeyForASemaphoreWithoutKeysStopsTheStartup() {
     wrong(Wrong.KeyWithoutKeys.class, "has no per-key-limit");
   }

@@ -128,6 +128,19 @@ class PermitsAutoConfigurationTest {
   }
 
   @Test
+  void aComponentThatTakesADeclaredNameStopsTheStartup() {
+    runner
+        .withPropertyValues("permits.semaphores.reports.per-key-limit=2")
+        .withBean("reports", TakesStringKeys.class)
+        .run(
+            context ->
+                assertThat(failure(context))
+                    .contains("permits.semaphores.reports")
+                    .contains("is the name of a bean of class " + TakesStringKeys.class.getName())
+                    .contains("rename the semaphore or that bean"));
+  }
+
+  @Test
   void everyDeclaredSemaphoreIsBoundToTheMeterRegistryWithoutCode() {
     runner
         .withConfiguration(
