@@ -190,7 +190,8 @@ class SpringServiceTest {
                 + "wait for a permit, refused (server, permits.acquire): p99 %.0f ms, max %.0f ms,"
                 + " mean %.0f ms%n"
                 + "wait for a permit, granted (server, permits.acquire): p99 %.0f ms%n"
-                + "time to a 429 (client): p99 %d ms%n",
+                + "time to a 429 (client): p99 %d ms%n"
+                + "a 429: Retry-After %s, %s%n",
             run,
             answers.size(),
             TENANTS.size(),
@@ -201,7 +202,9 @@ class SpringServiceTest {
             maxRefused * 1000,
             countRefused == 0 ? 0 : totalRefused / countRefused * 1000,
             p99Granted * 1000,
-            TimeUnit.NANOSECONDS.toMillis(clientP99));
+            TimeUnit.NANOSECONDS.toMillis(clientP99),
+            with(answers, 429).get(0).retryAfter(),
+            with(answers, 429).get(0).body());
     Files.writeString(FIGURES, text, StandardOpenOption.APPEND);
   }
 }
