@@ -14,9 +14,16 @@ import org.jspecify.annotations.Nullable;
 public class PermitRejectedException extends PermitUnavailableException {
   @Serial private static final long serialVersionUID = 1L;
 
+  /** The semaphore's name. */
   private final String semaphore;
+
+  /** The key's {@code toString()}, or null for a semaphore without keys. */
   private final @Nullable String key;
+
+  /** How long the call waited. */
   private final Duration maxWait;
+
+  /** The semaphore's Retry-After, or null for the application's default. */
   private final @Nullable Duration retryAfter;
 
   /**
