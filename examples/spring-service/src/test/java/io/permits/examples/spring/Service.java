@@ -16,12 +16,15 @@ final class Service implements AutoCloseable {
   final int port;
   private final HttpClient client = HttpClient.newHttpClient();
 
+  /** Starts an instance; {@code properties} win over application.properties (as arguments do). */
   Service(Map<String, Object> properties) {
+    String[] args =
+        properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+            .toArray(String[]::new);
     context =
         new SpringApplicationBuilder(SpringServiceApplication.class)
             .properties(Map.of("server.port", "0", "spring.main.banner-mode", "off"))
-            .properties(properties)
-            .run();
+            .run(args);
     port = Integer.parseInt(context.getEnvironment().getRequiredProperty("local.server.port"));
   }
 

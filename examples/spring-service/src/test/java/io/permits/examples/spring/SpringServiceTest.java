@@ -136,6 +136,9 @@ class SpringServiceTest {
         assertThat(with(answers, 200)).hasSize(6);
         assertThat(with(answers, 429)).hasSize(54)
             .allSatisfy(a -> assertThat(a.retryAfter()).isEqualTo("2"));
+        assertThat(one.metric("permits.acquire", "MAX", "result:timeout"))
+            .as("the instances run with max-wait 400ms")
+            .isGreaterThanOrEqualTo(0.4);
         assertThat(answers).extracting(Storm.Answer::port).contains(one.port, two.port);
 
         figures(
