@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.permits.KeyedSemaphore;
 import io.permits.Semaphore;
 import io.permits.SemaphoreListener;
 import java.util.List;
@@ -42,13 +43,17 @@ import org.jspecify.annotations.Nullable;
  * </ul>
  *
  * <p>A semaphore that was built without this listener can still get its gauges through {@link
- * #monitor(Semaphore)}. Events that happen before {@link #bindTo(MeterRegistry)} are not recorded
+ * #monitor(Semaphore)}. A {@link KeyedSemaphore} gets the same four gauges for the whole keyed
+ * semaphore through {@link #monitor(KeyedSemaphore)}, plus a gauge {@code permits.keys} of the keys
+ * in use, and never a meter per key (keys are unbounded); attach this object as its listener too
+ * for the timers and the counter, which it reports under its own name. Events that happen before {@link #bindTo(MeterRegistry)} are not recorded
  * (the semaphore's own {@link Semaphore#stats()} still counts them). Gauges hold their semaphore
  * weakly, as Micrometer's gauges do.
  */
 public final class PermitsMetrics implements MeterBinder, SemaphoreListener {
   private final Tags tags;
   private final List<Semaphore> semaphores = new CopyOnWriteArrayList<>();
+  private final List<KeyedSemaphore<?>> keyedSemaphores = new CopyOnWriteArrayList<>();
   private final Map<String, Meters> meters = new ConcurrentHashMap<>();
   private volatile @Nullable MeterRegistry registry;
 
@@ -82,6 +87,26 @@ public final class PermitsMetrics implements MeterBinder, SemaphoreListener {
     return this;
   }
 
+  /**
+   * Adds the gauges of a keyed semaphore, for the whole of it: {@code permits.limit}, {@code
+   * permits.available}, {@code permits.active} and {@code permits.waiting} as its {@link
+   * KeyedSemaphore#stats()} gives them, and {@code permits.keys}, the keys in use. No meter is made
+   * per key. For the timers and the leak counter, also pass this object to its builder's {@code
+   * listener(…)}.
+   *
+   * @param keyed the keyed semaphore
+   * @return this
+   */
+  public PermitsMetrics monitor(KeyedSemaphore<?> keyed) {
+    Objects.requireNonNull(keyed, "keyed");
+    keyedSemaphores.add(keyed);
+    MeterRegistry bound = registry;
+    if (bound != null) {
+      registerGauges(bound, keyed);
+    }
+    return this;
+  }
+
   @Override
   public void bindTo(MeterRegistry registry) {
     Objects.requireNonNull(registry, "registry");
@@ -90,6 +115,41 @@ public final class PermitsMetrics implements MeterBinder, SemaphoreListener {
       registerGauges(registry, semaphore);
       meters(semaphore.name());
     }
+    for (KeyedSemaphore<?> keyed : keyedSemaphores) {
+      registerGauges(registry, keyed);
+      meters(keyed.name());
+    }
+  }
+
+  private void registerGauges(MeterRegistry registry, KeyedSemaphore<?> keyed) {
+    Tags named = tags.and("name", keyed.name());
+    Gauge.builder("permits.limit", keyed, k -> k.stats().limit())
+        .tags(named)
+        .description(
+            "The keyed semaphore's total limit (without one: the per-key limit times the keys in"
+                + " use)")
+        .baseUnit("permits")
+        .register(registry);
+    Gauge.builder("permits.available", keyed, k -> k.stats().available())
+        .tags(named)
+        .description("Permits free now, over all keys")
+        .baseUnit("permits")
+        .register(registry);
+    Gauge.builder("permits.active", keyed, k -> k.stats().held())
+        .tags(named)
+        .description("Permits held now, over all keys")
+        .baseUnit("permits")
+        .register(registry);
+    Gauge.builder("permits.waiting", keyed, k -> k.stats().waiting())
+        .tags(named)
+        .description("Requests queued now, over all keys")
+        .baseUnit("requests")
+        .register(registry);
+    Gauge.builder("permits.keys", keyed, KeyedSemaphore::keysInUse)
+        .tags(named)
+        .description("Keys with holders or waiters now")
+        .baseUnit("keys")
+        .register(registry);
   }
 
   private void registerGauges(MeterRegistry registry, Semaphore semaphore) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.permits.Fairness;
+import io.permits.KeyedSemaphore;
 import io.permits.LocalSemaphore;
 import io.permits.Permit;
 import io.permits.Semaphore;
@@ -99,6 +100,53 @@ class PermitsMetricsTest {
       assertThat(registry.get("permits.active").tag("name", plain.name()).gauge().value())
           .isEqualTo(3);
     }
+  }
+
+  @Test
+  void aKeyedSemaphoreHasGaugesForTheWholeAndAKeyCountButNoMeterPerKey() throws Exception {
+    PermitsMetrics metrics = new PermitsMetrics();
+    KeyedSemaphore<String> exports =
+        KeyedSemaphore.builder().name("exports").perKeyLimit(2).limit(5).listener(metrics).build();
+    metrics.monitor(exports).bindTo(registry);
+
+    Permit a1 = exports.acquire("a");
+    Permit a2 = exports.acquire("a");
+    Permit b1 = exports.acquire("b");
+    CompletableFuture<Permit> queued = exports.acquireAsync("a");
+
+    assertThat(keyed("permits.limit")).isEqualTo(5);
+    assertThat(keyed("permits.active")).isEqualTo(3);
+    assertThat(keyed("permits.available")).isEqualTo(2);
+    assertThat(keyed("permits.waiting")).isEqualTo(1);
+    assertThat(keyed("permits.keys")).isEqualTo(2);
+
+    a1.close();
+    queued.join().close();
+    a2.close();
+    b1.close();
+    assertThat(keyed("permits.keys")).isZero();
+    assertThat(keyed("permits.waiting")).isZero();
+    assertThat(registry.get("permits.acquire").tags("name", "exports", "result", "granted")
+            .timer().count())
+        .as("the listener reports under the keyed semaphore's name")
+        .isEqualTo(4);
+    assertThat(registry.getMeters())
+        .as("no meter names a key")
+        .allSatisfy(m -> assertThat(m.getId().getTag("name")).isEqualTo("exports"));
+  }
+
+  @Test
+  void aKeyedSemaphoreMonitoredAfterBindingGetsItsGaugesAtOnce() {
+    PermitsMetrics metrics = new PermitsMetrics();
+    metrics.bindTo(registry);
+    KeyedSemaphore<String> perKeyOnly = KeyedSemaphore.builder().name("uploads").build();
+    metrics.monitor(perKeyOnly);
+    assertThat(registry.get("permits.keys").tag("name", "uploads").gauge().value()).isZero();
+    assertThat(registry.get("permits.limit").tag("name", "uploads").gauge().value()).isZero();
+  }
+
+  private double keyed(String name) {
+    return registry.get(name).tags("name", "exports").gauge().value();
   }
 
   private double gauge(String name) {
