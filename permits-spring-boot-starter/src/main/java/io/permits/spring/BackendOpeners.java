@@ -23,6 +23,13 @@ import org.springframework.util.ClassUtils;
  */
 final class BackendOpeners {
 
+  /**
+   * How long a key's Redis keys outlive its last lease or ticket. Idle keys leave nothing behind
+   * (on files, a key's file goes when no process has it open); a minute spares a busy key the
+   * re-creation of its keys between requests.
+   */
+  static final java.time.Duration KEY_IDLE_EXPIRY = java.time.Duration.ofMinutes(1);
+
   private BackendOpeners() {}
 
   /**
@@ -74,9 +81,14 @@ final class BackendOpeners {
         }
         yield builder.build();
       }
-      case Backend.File file -> Files.open(spec, file, name, limit);
-      case Backend.Redis redis -> Redis.open(spec, redis, name, limit);
+      case Backend.File file -> Files.open(spec, file, name, limit, isKey(spec, name));
+      case Backend.Redis redis -> Redis.open(spec, redis, name, limit, isKey(spec, name));
     };
+  }
+
+  /** Whether {@code name} is one key's semaphore of a keyed {@code spec} (not its total). */
+  private static boolean isKey(SemaphoreSpec spec, String name) {
+    return !name.equals(spec.name());
   }
 
   /**
@@ -102,9 +114,10 @@ final class BackendOpeners {
 
   /** Names {@link FileSemaphore}: loaded only for a file backend. */
   private static final class Files {
-    static Semaphore open(SemaphoreSpec spec, Backend.File file, String name, int limit) {
+    static Semaphore open(
+        SemaphoreSpec spec, Backend.File file, String name, int limit, boolean key) {
       FileSemaphore.Builder builder =
-          FileSemaphore.builder(name).limit(limit).fairness(spec.fairness());
+          FileSemaphore.builder(name).limit(limit).fairness(spec.fairness()).removeWhenUnused(key);
       Path directory = file.directory();
       if (directory != null) {
         builder.directory(directory);
@@ -119,9 +132,13 @@ final class BackendOpeners {
 
   /** Names {@link RedisSemaphore}: loaded only for a Redis backend. */
   private static final class Redis {
-    static Semaphore open(SemaphoreSpec spec, Backend.Redis redis, String name, int limit) {
+    static Semaphore open(
+        SemaphoreSpec spec, Backend.Redis redis, String name, int limit, boolean key) {
       RedisSemaphore.Builder builder =
           RedisSemaphore.builder(redis.uri()).name(name).limit(limit).fairness(spec.fairness());
+      if (key) {
+        builder.expireWhenIdle(KEY_IDLE_EXPIRY);
+      }
       java.time.Duration lease = spec.lease();
       if (lease != null) {
         builder.lease(lease);

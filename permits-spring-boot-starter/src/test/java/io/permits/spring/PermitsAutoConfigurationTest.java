@@ -99,6 +99,9 @@ class PermitsAutoConfigurationTest {
                 assertThat(directory.resolve("exports.acme.permits")).exists();
                 assertThat(exports.tryAcquire("acme")).isEmpty();
               }
+              assertThat(directory.resolve("exports.acme.permits"))
+                  .as("an idle key leaves no file")
+                  .doesNotExist();
             });
   }
 
