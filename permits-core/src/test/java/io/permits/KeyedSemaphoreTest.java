@@ -51,6 +51,8 @@ class KeyedSemaphoreTest {
       assertThat(keyed.keysInUse()).isEqualTo(1);
       held.close();
       Permit second = waiter.get(10, TimeUnit.SECONDS);
+      assertThat(keyed.stats().waitTime().count()).isEqualTo(1);
+      assertThat(keyed.stats().waitTime().max()).isLessThan(Duration.ofMinutes(1));
       assertThat(keyed.keysInUse()).as("the waiter holds it now").isEqualTo(1);
       second.close();
       second.close(); // a second close counts nothing
@@ -205,6 +207,7 @@ class KeyedSemaphoreTest {
           .cause()
           .isInstanceOf(IllegalArgumentException.class);
       assertThat(keyed.keysInUse()).isEqualTo(1);
+      assertThat(keyed.stats().cancellations()).as("a failure, not a cancel").isZero();
       a.close();
     }
   }
