@@ -186,9 +186,11 @@ $$;
 -- next asks). Until that client renews it, the lease ends when the ticket would have (at most a
 -- second after its client last asked) or one lease from t, whichever is sooner: a waiter that
 -- died holds what it is handed for a second at most. Heads past their deadline are dropped on
--- the way. Reads the heads in order through the (semaphore, arrival) index and stops early, so
--- its work is bounded by what it grants and drops. Returns whether anyone is still queued, and
--- how many it granted.
+-- the way. The heads are read 16 at a time, each read a range of the (semaphore, arrival) index
+-- that starts after the last head read (a LIMIT the planner serves from that index, never a
+-- sort of the queue), and the next read only if all 16 were granted or dropped: the work is
+-- bounded by what it grants and drops. Returns whether anyone is still queued, and how many it
+-- granted.
 CREATE OR REPLACE FUNCTION permits.grant_heads(
   p_name text, t timestamptz, OUT queued boolean, OUT granted integer)
 LANGUAGE plpgsql AS $$
@@ -196,27 +198,35 @@ DECLARE
   free integer;
   w record;
   tok bigint;
+  last_arrival bigint := 0;
+  read integer;
 BEGIN
   queued := false;
   granted := 0;
   SELECT permit_limit - used INTO free FROM permits.semaphores WHERE name = p_name;
-  FOR w IN
-    SELECT id, permits, deadline, lease_ms, channel, holder FROM permits.waiters
-      WHERE semaphore = p_name ORDER BY arrival
   LOOP
-    IF w.deadline < t THEN  -- its client stopped asking: it died, or is cut off
-      DELETE FROM permits.waiters WHERE semaphore = p_name AND id = w.id;
-    ELSIF w.permits > free THEN
-      queued := true;
-      RETURN;
-    ELSE
-      DELETE FROM permits.waiters WHERE semaphore = p_name AND id = w.id;
-      tok := permits.grant_lease(p_name, w.id, w.permits,
-        least(t + w.lease_ms * interval '1 millisecond', w.deadline), t, w.holder);
-      free := free - w.permits;
-      granted := granted + 1;
-      PERFORM pg_notify(w.channel, w.id || ' ' || tok);
-    END IF;
+    read := 0;
+    FOR w IN
+      SELECT id, arrival, permits, deadline, lease_ms, channel, holder FROM permits.waiters
+        WHERE semaphore = p_name AND arrival > last_arrival ORDER BY arrival LIMIT 16
+    LOOP
+      read := read + 1;
+      last_arrival := w.arrival;
+      IF w.deadline < t THEN  -- its client stopped asking: it died, or is cut off
+        DELETE FROM permits.waiters WHERE semaphore = p_name AND id = w.id;
+      ELSIF w.permits > free THEN
+        queued := true;
+        RETURN;
+      ELSE
+        DELETE FROM permits.waiters WHERE semaphore = p_name AND id = w.id;
+        tok := permits.grant_lease(p_name, w.id, w.permits,
+          least(t + w.lease_ms * interval '1 millisecond', w.deadline), t, w.holder);
+        free := free - w.permits;
+        granted := granted + 1;
+        PERFORM pg_notify(w.channel, w.id || ' ' || tok);
+      END IF;
+    END LOOP;
+    EXIT WHEN read < 16;
   END LOOP;
 END
 $$;
