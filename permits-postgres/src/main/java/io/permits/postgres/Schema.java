@@ -39,7 +39,8 @@ final class Schema {
 
   private static final Pattern SCHEMA_NAME = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
   private static final Pattern QUALIFIER = Pattern.compile("\\bpermits\\.");
-  private static final Pattern SCHEMA_CLAUSE = Pattern.compile("\\bSCHEMA permits\\b");
+  private static final Pattern SCHEMA_CLAUSE =
+      Pattern.compile("\\b(SCHEMA (?:IF NOT EXISTS )?)permits\\b");
   private static final ReentrantLock LOCK = new ReentrantLock();
   private static final Map<DataSource, Set<String>> CHECKED = new WeakHashMap<>(); // under LOCK
 
@@ -139,6 +140,6 @@ final class Schema {
       throw new UncheckedIOException(unreadable);
     }
     text = QUALIFIER.matcher(text).replaceAll(Matcher.quoteReplacement(schema + "."));
-    return SCHEMA_CLAUSE.matcher(text).replaceAll(Matcher.quoteReplacement("SCHEMA " + schema));
+    return SCHEMA_CLAUSE.matcher(text).replaceAll("$1" + Matcher.quoteReplacement(schema));
   }
 }
