@@ -5,22 +5,31 @@ import io.permits.PermitHolder;
 import io.permits.Semaphore;
 import io.permits.file.FileSemaphore;
 import io.permits.file.FileSemaphoreStatus;
+import io.permits.postgres.PostgresSemaphore;
+import io.permits.postgres.PostgresSemaphoreStatus;
 import io.permits.redis.RedisSemaphore;
 import io.permits.redis.RedisSemaphoreStatus;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.postgresql.ds.PGSimpleDataSource;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
  * Where a command's semaphores live, from {@code --backend}: {@code file} (the default
- * directory of {@link FileSemaphore#defaultDirectory()}), {@code file:DIR}, or a Redis URI
- * ({@code redis://HOST:PORT}, {@code rediss://…}).
+ * directory of {@link FileSemaphore#defaultDirectory()}), {@code file:DIR}, a Redis URI
+ * ({@code redis://HOST:PORT}, {@code rediss://…}), or a PostgreSQL URI ({@code
+ * postgresql://USER:PASSWORD@HOST:PORT/DATABASE}).
  */
 sealed interface Backend {
 
-  String FORMS = "file, file:DIRECTORY, or redis://HOST:PORT";
+  String FORMS =
+      "file, file:DIRECTORY, redis://HOST:PORT, or postgresql://USER:PASSWORD@HOST:PORT/DATABASE";
 
   /** Opens (creating it if needed) the semaphore {@code name} with {@code limit}. */
   Semaphore open(String name, int limit, boolean changeLimit, String command);
@@ -130,6 +139,71 @@ sealed interface Backend {
     }
   }
 
+  /**
+   * Semaphores in a PostgreSQL database ({@link PostgresSemaphore}, schema {@code permits}),
+   * through a connection per statement (a command holds one lease; no pool is worth starting).
+   *
+   * @param where the URI without its password, for messages
+   * @param dataSource connections to the database
+   */
+  record Postgres(String where, PGSimpleDataSource dataSource) implements Backend {
+    @Override
+    public Semaphore open(String name, int limit, boolean changeLimit, String command) {
+      return PostgresSemaphore.builder(dataSource)
+          .name(name)
+          .limit(limit)
+          .changeLimit(changeLimit)
+          .command(command)
+          .build();
+    }
+
+    @Override
+    public List<Status> status(String name) {
+      List<String> names =
+          name != null ? List.of(name) : PostgresSemaphore.names(dataSource, "permits");
+      List<Status> all = new ArrayList<>();
+      for (String each : names) {
+        PostgresSemaphoreStatus state = PostgresSemaphore.status(dataSource, "permits", each);
+        all.add(new Status(state.name(), state.limit(), state.holders(), state.waiters()));
+      }
+      return all;
+    }
+
+    /** A libpq-style URI, {@code postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?…]}. */
+    static Postgres parse(String value) {
+      URI uri;
+      try {
+        uri = new URI(value);
+      } catch (URISyntaxException bad) {
+        throw new TypeConversionException(
+            "'" + value + "' is not a PostgreSQL URI: " + bad.getMessage());
+      }
+      if (uri.getHost() == null) {
+        throw new TypeConversionException(
+            "'" + value + "' is not a PostgreSQL URI: no host"
+                + " (e.g. postgresql://app@db.example:5432/app)");
+      }
+      String database = uri.getPath() == null || uri.getPath().length() <= 1
+          ? "postgres" : uri.getPath().substring(1);
+      int port = uri.getPort() > 0 ? uri.getPort() : 5432;
+      PGSimpleDataSource dataSource = new PGSimpleDataSource();
+      dataSource.setURL("jdbc:postgresql://" + uri.getHost() + ":" + port + "/" + database
+          + (uri.getRawQuery() != null ? "?" + uri.getRawQuery() : ""));
+      String who = "";
+      if (uri.getRawUserInfo() != null) {
+        String[] parts = uri.getRawUserInfo().split(":", 2);
+        dataSource.setUser(URLDecoder.decode(parts[0], StandardCharsets.UTF_8));
+        if (parts.length == 2) {
+          dataSource.setPassword(URLDecoder.decode(parts[1], StandardCharsets.UTF_8));
+        }
+        who = URLDecoder.decode(parts[0], StandardCharsets.UTF_8) + "@";
+      }
+      dataSource.setConnectTimeout(10);
+      return new Postgres(
+          "postgresql://" + who + uri.getHost() + ":" + port + "/" + database, dataSource);
+    }
+  }
+
   /** Reads {@code --backend}; a bad value is a usage error naming it. */
   final class Converter implements ITypeConverter<Backend> {
     /** Creates the converter; picocli calls this. */
@@ -151,6 +225,9 @@ sealed interface Backend {
               "'" + value + "' is not a Redis URI: " + bad.getMessage());
         }
         return new Redis(value);
+      }
+      if (value.startsWith("postgresql://") || value.startsWith("postgres://")) {
+        return Postgres.parse(value);
       }
       throw new TypeConversionException("'" + value + "' is not a backend; use " + FORMS);
     }

@@ -11,7 +11,8 @@ final class BackendOption {
       converter = Backend.Converter.class,
       description =
           "Where the semaphores live: file (default: $XDG_RUNTIME_DIR/permits, or"
-              + " permits-$USER in the temp directory), file:DIR, or redis://HOST:PORT.")
+              + " permits-$USER in the temp directory), file:DIR, redis://HOST:PORT, or"
+              + " postgresql://USER:PASSWORD@HOST:PORT/DATABASE (schema permits).")
   Backend backend = Backend.defaultBackend();
 
   /** Creates the option holder; picocli calls this. */

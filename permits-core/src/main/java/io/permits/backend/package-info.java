@@ -1,6 +1,6 @@
 /**
- * Support for backend implementations of {@link io.permits.Semaphore} (the file and Redis
- * semaphores); not for applications.
+ * Support for backend implementations of {@link io.permits.Semaphore} (the file, Redis and
+ * PostgreSQL semaphores); not for applications.
  */
 @NullMarked
 package io.permits.backend;
