@@ -341,7 +341,7 @@ public interface AcquireReleaseContract extends BackendUnderTest {
     Semaphore semaphore = semaphore(1);
     int[] counter = new int[1];
     int threads = 8;
-    int increments = 500;
+    int increments = scaled(500, 50);
     CyclicBarrier start = new CyclicBarrier(threads);
     List<Forked<Void>> workers = new ArrayList<>();
     for (int i = 0; i < threads; i++) {

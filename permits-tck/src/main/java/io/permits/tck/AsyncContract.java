@@ -344,7 +344,7 @@ public interface AsyncContract extends BackendUnderTest {
   default void aLongChainOfAsyncHandOffsRunsToItsEnd() throws Exception {
     Semaphore semaphore = semaphore(1);
     Permit holder = semaphore.acquire();
-    int length = 20_000;
+    int length = scaled(20_000, 1_000);
     List<CompletableFuture<Void>> chain = new ArrayList<>(length);
     java.util.concurrent.atomic.AtomicLong ended = new java.util.concurrent.atomic.AtomicLong();
     for (int i = 0; i < length; i++) {

@@ -181,7 +181,8 @@ public interface InterruptContract extends BackendUnderTest {
   default void anInterruptRacingAGrantHasExactlyOneOutcome() throws Exception {
     int racers = 4;
     Semaphore semaphore = semaphore(racers);
-    for (int round = 0; round < 1000; round++) {
+    int rounds = scaled(1000, 100);
+    for (int round = 0; round < rounds; round++) {
       List<Permit> holders = new ArrayList<>();
       List<Pending> waiters = new ArrayList<>();
       for (int i = 0; i < racers; i++) {

@@ -33,6 +33,12 @@ class LocalBargingContractTest extends SemaphoreContract {
     return Double.parseDouble(System.getProperty("permits.tck.loadScale", "1"));
   }
 
+  /** Full size: the property above is for the virtual-thread load test only. */
+  @Override
+  public int scaled(int full, int least) {
+    return full;
+  }
+
   @Test
   void aNewcomerMayTakeAFreePermitWhileALargerRequestWaits() throws Exception {
     Semaphore semaphore = semaphore(2);

@@ -35,6 +35,12 @@ class LocalBoundedContractTest extends SemaphoreContract {
     return Double.parseDouble(System.getProperty("permits.tck.loadScale", "1"));
   }
 
+  /** Full size: the property above is for the virtual-thread load test only. */
+  @Override
+  public int scaled(int full, int least) {
+    return full;
+  }
+
   @Test
   void aNewcomerMayTakeAFreePermitBeforeTheBoundIsReached() throws Exception {
     Semaphore semaphore =

@@ -25,6 +25,12 @@ class LocalStrictContractTest extends SemaphoreContract {
     return Double.parseDouble(System.getProperty("permits.tck.loadScale", "1"));
   }
 
+  /** Full size: the property above is for the virtual-thread load test only. */
+  @Override
+  public int scaled(int full, int least) {
+    return full;
+  }
+
   @Override
   public boolean strictOrder() {
     return true;
