@@ -55,7 +55,7 @@ class GrantWorkTest {
   void aGrantTouchesTheSameRowsWhetherTwentyOrAThousandAreQueued() throws Exception {
     Work few = grants("grant-10", SHORT);
     Work many = grants("grant-1000", LONG);
-    System.out.printf("GrantWorkTest: per grant, %d queued: %s; %d queued: %s%n", SHORT, few,
+    Figures.record("GrantWorkTest: per grant, %d queued: %s; %d queued: %s%n", SHORT, few,
         LONG, many);
     assertThat(many.seqScans()).as("sequential scans, %s", many).isZero();
     assertSame(few, many);
@@ -66,7 +66,7 @@ class GrantWorkTest {
       throws Exception {
     Work few = asks("ask-10", SHORT);
     Work many = asks("ask-1000", LONG);
-    System.out.printf("GrantWorkTest: per ask at the tail, %d queued: %s; %d queued: %s%n",
+    Figures.record("GrantWorkTest: per ask at the tail, %d queued: %s; %d queued: %s%n",
         SHORT, few, LONG, many);
     assertThat(many.seqScans()).as("sequential scans, %s", many).isZero();
     assertSame(few, many);

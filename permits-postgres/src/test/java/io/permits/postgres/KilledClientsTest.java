@@ -68,7 +68,7 @@ class KilledClientsTest {
 
       assertThat(all).as("all %d permits, %d ms after the kill", limit, millis).isPresent();
       all.get().close();
-      System.out.printf("KilledClientsTest: all %d permits back %d ms after kill -9 of %d holders"
+      Figures.record("KilledClientsTest: all %d permits back %d ms after kill -9 of %d holders"
           + " and 2 queued waiters (lease %d ms)%n", limit, millis, limit, LEASE_MILLIS);
       assertThat(millis)
           .as("ms from the kill -9 of %d holders and 2 queued waiters (lease %d ms) until all"
@@ -93,7 +93,7 @@ class KilledClientsTest {
 
       assertThat(taken).as("the permit, %d ms after the kill", millis).isPresent();
       taken.get().close();
-      System.out.printf("KilledClientsTest: permit back %d ms after kill -9 of a queued waiter"
+      Figures.record("KilledClientsTest: permit back %d ms after kill -9 of a queued waiter"
           + " and a release (lease %d ms)%n", millis, LEASE_MILLIS);
       assertThat(millis)
           .as("ms from the kill -9 of a queued waiter (then a release; lease %d ms) until the"

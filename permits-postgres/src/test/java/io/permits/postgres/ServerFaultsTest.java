@@ -105,7 +105,7 @@ class ServerFaultsTest {
             .isZero();
       }
       GuardedResource.Snapshot end = resource.snapshot();
-      System.out.printf("ServerFaultsTest %s: %d entries before, %d more within %d ms of the"
+      Figures.record("ServerFaultsTest %s: %d entries before, %d more within %d ms of the"
           + " fault; workers: %s%n", name, before, after.entries() - before, millis, done);
       assertThat(end.maxInside()).as("most inside at once").isLessThanOrEqualTo(LIMIT);
       assertThat(end.twice()).as("tokens entered twice").isEmpty();

@@ -58,7 +58,7 @@ class StoppedHolderTest {
       assertThat(victim.awaitLineStartingWith("lost")).isEqualTo("lost, held: false");
       assertThat(askIsHeld(victim)).isEqualTo("isHeld false");
       next.get().close();
-      System.out.printf("StoppedHolderTest: permit taken %d ms after SIGSTOP of its holder"
+      Figures.record("StoppedHolderTest: permit taken %d ms after SIGSTOP of its holder"
           + " (lease %d ms)%n", millis, LEASE_MILLIS);
       assertThat(millis).isLessThanOrEqualTo(LEASE_MILLIS + SLACK_MILLIS);
     }
@@ -87,7 +87,7 @@ class StoppedHolderTest {
           .as("the victim's belief once another holder has the permit")
           .isEqualTo("isHeld false");
       next.get().close();
-      System.out.printf("StoppedHolderTest: permit taken %d ms after the hand-over to a waiter"
+      Figures.record("StoppedHolderTest: permit taken %d ms after the hand-over to a waiter"
           + " stopped at once (lease %d ms)%n", millis, LEASE_MILLIS);
       assertThat(millis).isLessThanOrEqualTo(LEASE_MILLIS + SLACK_MILLIS);
     }
