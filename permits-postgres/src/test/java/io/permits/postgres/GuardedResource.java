@@ -20,11 +20,20 @@ import java.util.function.Predicate;
  * TCP ({@code ENTER token}, {@code EXIT token}, one reply line each): it counts who is inside,
  * remembers the most inside at once and every token that entered, and says {@code TWICE} for a
  * token that entered before. A client whose connection ends is no longer inside.
+ *
+ * <p>A client that finds at its exit that its lease is no longer held (its own belief ran out
+ * while it was inside: a stall longer than what was left of the lease) says {@code EXIT-LOST
+ * token}. Such a stay is the holder's breach, not the semaphore's: a lease promises its permits
+ * only while it is believed, and a real resource fences off the late holder by its token. So
+ * besides the most inside at once, the resource counts the most inside at once among the stays
+ * that ended still believed ({@link Snapshot#maxBelieved()}): the semaphore's bound.
  */
 final class GuardedResource implements AutoCloseable {
 
   /** What the resource saw. */
-  record Snapshot(int inside, int maxInside, List<Long> tokens, List<Long> twice) {
+  record Snapshot(
+      int inside, int maxInside, int maxBelieved, int lostInside, List<Long> tokens,
+      List<Long> twice) {
     long entries() {
       return tokens.size();
     }
@@ -37,6 +46,9 @@ final class GuardedResource implements AutoCloseable {
   private final List<Long> twice = new ArrayList<>();
   private int inside;
   private int maxInside;
+  private long events; // a sequence number for each entry and exit
+  private final List<long[]> believedStays = new ArrayList<>(); // {entered, left}
+  private int lostInside;
 
   private GuardedResource() throws IOException {
     listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -67,7 +79,7 @@ final class GuardedResource implements AutoCloseable {
   }
 
   private void serve(Socket socket) {
-    int mine = 0; // how many of this connection's entries are inside
+    long entered = -1; // the event of this connection's entry while it is inside
     try (socket;
         BufferedReader in =
             new BufferedReader(
@@ -76,21 +88,25 @@ final class GuardedResource implements AutoCloseable {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         String[] words = line.split(" ");
         long token = Long.parseLong(words[1]);
-        String reply;
+        String reply = "OK";
         synchronized (this) {
           if (words[0].equals("ENTER")) {
-            reply = seen.add(token) ? "OK" : "TWICE";
-            if (reply.equals("TWICE")) {
+            if (!seen.add(token)) {
+              reply = "TWICE";
               twice.add(token);
             }
             tokens.add(token);
             inside++;
-            mine++;
             maxInside = Math.max(maxInside, inside);
+            entered = ++events;
           } else {
             inside--;
-            mine--;
-            reply = "OK";
+            if (words[0].equals("EXIT-LOST")) {
+              lostInside++;
+            } else {
+              believedStays.add(new long[] {entered, ++events});
+            }
+            entered = -1;
           }
           notifyAll();
         }
@@ -100,15 +116,36 @@ final class GuardedResource implements AutoCloseable {
       // the client went away
     } finally {
       synchronized (this) {
-        inside -= mine; // a client that died inside is no longer using the resource
+        if (entered >= 0) { // a client that died inside is no longer using the resource
+          inside--;
+          believedStays.add(new long[] {entered, ++events});
+        }
         sockets.remove(socket);
         notifyAll();
       }
     }
   }
 
+  /** The most stays that ended believed, inside at once. */
+  private int maxBelieved() {
+    List<long[]> edges = new ArrayList<>();
+    for (long[] stay : believedStays) {
+      edges.add(new long[] {stay[0], 1});
+      edges.add(new long[] {stay[1], -1});
+    }
+    edges.sort((a, b) -> Long.compare(a[0], b[0]));
+    int now = 0;
+    int most = 0;
+    for (long[] edge : edges) {
+      now += (int) edge[1];
+      most = Math.max(most, now);
+    }
+    return most;
+  }
+
   synchronized Snapshot snapshot() {
-    return new Snapshot(inside, maxInside, List.copyOf(tokens), List.copyOf(twice));
+    return new Snapshot(
+        inside, maxInside, maxBelieved(), lostInside, List.copyOf(tokens), List.copyOf(twice));
   }
 
   /** Waits, without spinning, until the resource's state satisfies {@code condition}. */

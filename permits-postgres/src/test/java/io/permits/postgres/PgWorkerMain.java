@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * PgWorkerMain JDBC-URL NAME LIMIT LEASE_MS PORT THREADS}. It opens the semaphore (its pool's
  * connections are named "permits-worker" in pg_stat_activity), prints {@code ready}, and waits
  * for a line on stdin; then each of THREADS threads, until stdin closes, acquires a permit, enters
- * the resource with the lease's token, leaves and closes the lease. A failed acquire (the server
+ * the resource with the lease's token if the lease is held, leaves (saying whether the lease was
+ * still held) and closes the lease. A failed acquire (the server
  * restarting, a connection terminated) is counted and tried again. At the end it prints {@code
  * done entries N errors M refused R}, R the replies other than OK.
  */
@@ -73,11 +74,14 @@ public final class PgWorkerMain {
                 continue;
               }
               try (Lease lease = (Lease) permit.get()) {
+                if (!lease.isHeld()) { // lost before it could be used
+                  continue;
+                }
                 if (!resource.call("ENTER " + lease.token()).equals("OK")) {
                   refused.incrementAndGet();
                 }
                 entries.incrementAndGet();
-                resource.call("EXIT " + lease.token());
+                resource.call((lease.isHeld() ? "EXIT " : "EXIT-LOST ") + lease.token());
               }
             }
           } catch (IOException | InterruptedException failed) {
