@@ -73,6 +73,8 @@ class KeyedSemaphoreDetailsTest {
         assertThat(made.get(0).limit()).as("the new entry took the new limit").isEqualTo(3);
         assertThat(keyed.tryAcquire("late", 2)).isPresent().get().satisfies(Permit::close);
       }
+      // the creator let go of the limit lock: another thread can change the limit
+      CompletableFuture.runAsync(() -> keyed.setPerKeyLimit(4)).get(10, TimeUnit.SECONDS);
     }
   }
 
@@ -126,6 +128,7 @@ class KeyedSemaphoreDetailsTest {
   @Test
   void theListenerHearsTimeoutsAndCancels() throws Exception {
     List<String> heard = new CopyOnWriteArrayList<>();
+    List<Long> waits = new CopyOnWriteArrayList<>();
     SemaphoreListener listener =
         new SemaphoreListener() {
           @Override
@@ -136,26 +139,36 @@ class KeyedSemaphoreDetailsTest {
           @Override
           public void cancelled(String semaphore, int permits, long waitedNanos) {
             heard.add("cancelled " + semaphore);
+            waits.add(waitedNanos);
           }
         };
     try (KeyedSemaphore<String> keyed =
         KeyedSemaphore.builder().name("k").perKeyLimit(1).listener(listener).build()) {
       try (Permit a = keyed.acquire("a")) {
         assertThat(keyed.tryAcquire("a", Duration.ofMillis(10))).isEmpty();
+        assertThat(keyed.tryAcquire("a", Duration.ZERO)).isEmpty();
         CompletableFuture<Permit> waiting = keyed.acquireAsync("a");
         assertThat(waiting.cancel(false)).isTrue();
       }
     }
-    assertThat(heard).containsExactly("timed out k", "cancelled k");
+    assertThat(heard).containsExactly("timed out k", "timed out k", "cancelled k");
+    assertThat(waits).allSatisfy(nanos -> assertThat(nanos).isBetween(0L, 60_000_000_000L));
   }
 
   @Test
-  void requestsNameTheKeyedSemaphoreInTheirErrors() {
+  void requestsNameTheKeyedSemaphoreInTheirErrors() throws Exception {
     try (KeyedSemaphore<String> keyed =
         KeyedSemaphore.builder().name("exports").perKeyLimit(2).build()) {
       assertThatThrownBy(() -> keyed.acquireAsync("a", 3))
           .hasMessageContaining("keyed semaphore 'exports'")
           .hasMessageContaining("was 3");
+      assertThatThrownBy(() -> keyed.tryAcquire("a", 3))
+          .hasMessageContaining("keyed semaphore 'exports'");
+      try (Permit permit = keyed.acquire("a")) {
+        assertThat(permit.toString()).contains("exports", "key a", "1 permits");
+        permit.close();
+        assertThat(permit.toString()).contains("closed");
+      }
       assertThat(keyed.toString()).contains("exports", "per key 2");
       assertThat(keyed.forKey("a").toString()).contains("exports", "a");
     }
@@ -164,7 +177,9 @@ class KeyedSemaphoreDetailsTest {
   @Test
   void runAndCallHoldAPermitOfTheKey() throws Exception {
     try (KeyedSemaphore<String> keyed = KeyedSemaphore.builder().name("k").perKeyLimit(1).build()) {
-      keyed.run("a", Duration.ZERO, () -> assertThat(keyed.held("a")).isEqualTo(1));
+      java.util.concurrent.atomic.AtomicInteger heldInside = new java.util.concurrent.atomic.AtomicInteger(-1);
+      keyed.run("a", Duration.ZERO, () -> heldInside.set(keyed.held("a")));
+      assertThat(heldInside).hasValue(1);
       assertThat(keyed.call("a", Duration.ZERO, () -> keyed.forKey("a").available())).isZero();
       assertThat(keyed.held("a")).isZero();
     }

@@ -319,7 +319,8 @@ class KeyedSemaphoreTest {
 
   @Test
   void keyNamesAreSafeForEveryBackendAndNeverShared() {
-    assertThat(KeyNames.of("n", "abc-XYZ_09")).isEqualTo("n.abc-XYZ_09");
+    assertThat(KeyNames.of("n", "azAZ09_-")).isEqualTo("n.azAZ09_-");
+    assertThat(KeyNames.of("n", "`{@[/:")).isEqualTo("n..60.7b.40.5b.2f.3a");
     assertThat(KeyNames.of("n", "a.b")).isEqualTo("n.a.2eb");
     assertThat(KeyNames.of("n", "a.2eb")).isEqualTo("n.a.2e2eb");
     assertThat(KeyNames.of("n", "é")).isEqualTo("n..c3.a9");
