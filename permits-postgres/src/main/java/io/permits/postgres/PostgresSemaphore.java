@@ -7,6 +7,7 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
+import io.permits.backend.Renewer;
 import io.permits.backend.Timeouts;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,7 +72,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
   /** Renews every semaphore's leases and times retries: one daemon thread for the JVM. */
-  private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+  private static final ScheduledThreadPoolExecutor WATCHDOG =
+      Renewer.watchdog("permits-postgres-watchdog");
 
   private final String name;
   private final long leaseMillis;
@@ -85,15 +87,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private final Endings endings;
   private final WakeListener listener;
   private final Gate gate; // follows the newest limit read from PostgreSQL
-  private final Renewer renewer;
-
-  private static ScheduledThreadPoolExecutor watchdog() {
-    ScheduledThreadPoolExecutor watchdog =
-        new ScheduledThreadPoolExecutor(
-            1, Thread.ofPlatform().daemon().name("permits-postgres-watchdog").factory());
-    watchdog.setRemoveOnCancelPolicy(true); // a closed semaphore's sweep leaves the queue at once
-    return watchdog;
-  }
+  private final Renewer<PostgresLease> renewer;
 
   private PostgresSemaphore(Builder builder, String name) {
     this.name = name;
@@ -109,7 +103,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     this.gate =
         new Gate(name, opened.recorded(), opened.version(), builder.fairness, Integer.MAX_VALUE,
             this::limit);
-    this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
+    this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
   }
 
   /**
