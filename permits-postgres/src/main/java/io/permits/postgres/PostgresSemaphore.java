@@ -292,13 +292,18 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
    * @param schema the semaphores' schema ({@code permits} by default)
    * @param name the semaphore's name
    * @return its state now
-   * @throws IllegalStateException if the database has no semaphore of that name
-   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, or the schema is missing
+   * @throws IllegalStateException if the database has no semaphore of that name (or no such
+   *     schema)
+   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not read the
+   *     schema, or the schema is of another version ({@link PostgresSemaphoreException#reason()})
    */
   public static PostgresSemaphoreStatus status(DataSource dataSource, String schema, String name) {
     Calls calls = new Calls(Objects.requireNonNull(dataSource, "dataSource"),
         Schema.checkName(schema), checkName(name));
-    Calls.Counts counts = calls.counts();
+    Calls.Counts counts =
+        Schema.existsAtVersion(dataSource, schema, name)
+            ? calls.counts()
+            : new Calls.Counts(-1, 0, 0, 0);
     if (counts.limit() < 0) {
       throw new IllegalStateException(
           "no semaphore '" + name + "' in schema '" + schema + "' of the database");
@@ -313,12 +318,16 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
    *
    * @param dataSource connections to the database
    * @param schema the semaphores' schema ({@code permits} by default)
-   * @return the names
-   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, or the schema is missing
+   * @return the names; none if there is no such schema
+   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not read the
+   *     schema, or the schema is of another version ({@link PostgresSemaphoreException#reason()})
    */
   public static List<String> names(DataSource dataSource, String schema) {
     String checked = Schema.checkName(schema);
     Calls calls = new Calls(Objects.requireNonNull(dataSource, "dataSource"), checked, "*");
+    if (!Schema.existsAtVersion(dataSource, checked, "*")) {
+      return List.of(); // no semaphore was ever opened in it
+    }
     return calls.run("listing the semaphores", connection -> {
       List<String> names = new ArrayList<>();
       try (PreparedStatement query =
@@ -562,7 +571,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
      *
      * @return the semaphore
      * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user lacks a
-     *     privilege, or the schema is of another version
+     *     privilege, or the schema is of another version ({@link
+     *     PostgresSemaphoreException#reason()} says which)
      * @throws IllegalStateException if PostgreSQL records another limit
      */
     public PostgresSemaphore build() {
