@@ -6,6 +6,7 @@ import io.permits.Semaphore;
 import io.permits.file.FileSemaphore;
 import io.permits.file.FileSemaphoreStatus;
 import io.permits.postgres.PostgresSemaphore;
+import io.permits.postgres.PostgresSemaphoreException;
 import io.permits.postgres.PostgresSemaphoreStatus;
 import io.permits.redis.RedisSemaphore;
 import io.permits.redis.RedisSemaphoreStatus;
@@ -39,6 +40,28 @@ sealed interface Backend {
 
   /** Where, in words, for messages. */
   String where();
+
+  /**
+   * What a failure to open or read the backend tells the user, and the exit code: by default
+   * that the backend cannot be reached (69).
+   *
+   * @param command the command, first in the message ("permits run")
+   * @param failure what opening or reading threw (not a usage error)
+   * @return the message and the exit code
+   */
+  default Failure explain(String command, RuntimeException failure) {
+    return new Failure(
+        ExitCodes.UNAVAILABLE,
+        command + ": cannot reach " + where() + ": " + failure.getMessage());
+  }
+
+  /**
+   * A failure as a command reports it.
+   *
+   * @param exitCode the command's exit code
+   * @param message the line for standard error
+   */
+  record Failure(int exitCode, String message) {}
 
   /**
    * One semaphore's state, whatever the backend.
@@ -140,16 +163,26 @@ sealed interface Backend {
   }
 
   /**
-   * Semaphores in a PostgreSQL database ({@link PostgresSemaphore}, schema {@code permits}),
-   * through a connection per statement (a command holds one lease; no pool is worth starting).
+   * Semaphores in a PostgreSQL database ({@link PostgresSemaphore}, schema {@code permits} unless
+   * {@code --schema} names another), through a connection per statement (a command holds one
+   * lease; no pool is worth starting).
    *
-   * @param where the URI without its password, for messages
+   * @param uri the URI without its password, for messages
    * @param dataSource connections to the database
+   * @param schema the semaphores' schema
    */
-  record Postgres(String where, PGSimpleDataSource dataSource) implements Backend {
+  record Postgres(String uri, PGSimpleDataSource dataSource, String schema) implements Backend {
+    static final String DEFAULT_SCHEMA = "permits";
+
+    /** The same database, semaphores in {@code schema}. */
+    Postgres withSchema(String schema) {
+      return new Postgres(uri, dataSource, schema);
+    }
+
     @Override
     public Semaphore open(String name, int limit, boolean changeLimit, String command) {
       return PostgresSemaphore.builder(dataSource)
+          .schema(schema)
           .name(name)
           .limit(limit)
           .changeLimit(changeLimit)
@@ -160,13 +193,43 @@ sealed interface Backend {
     @Override
     public List<Status> status(String name) {
       List<String> names =
-          name != null ? List.of(name) : PostgresSemaphore.names(dataSource, "permits");
+          name != null ? List.of(name) : PostgresSemaphore.names(dataSource, schema);
       List<Status> all = new ArrayList<>();
       for (String each : names) {
-        PostgresSemaphoreStatus state = PostgresSemaphore.status(dataSource, "permits", each);
+        PostgresSemaphoreStatus state = PostgresSemaphore.status(dataSource, schema, each);
         all.add(new Status(state.name(), state.limit(), state.holders(), state.waiters()));
       }
       return all;
+    }
+
+    @Override
+    public String where() {
+      return schema.equals(DEFAULT_SCHEMA) ? uri : uri + " (schema " + schema + ")";
+    }
+
+    /**
+     * A refused user (77) and a schema of another version (78) are no unreachable server: trying
+     * again does not help, and what does (a grant, another schema or library version) differs.
+     */
+    @Override
+    public Failure explain(String command, RuntimeException failure) {
+      if (failure instanceof PostgresSemaphoreException refused) {
+        switch (refused.reason()) {
+          case DENIED -> {
+            return new Failure(
+                ExitCodes.NOPERM,
+                command + ": " + where() + " refused the database user: " + failure.getMessage());
+          }
+          case SCHEMA -> {
+            return new Failure(
+                ExitCodes.CONFIG,
+                command + ": " + where() + " is not set up for this version of permits: "
+                    + failure.getMessage() + " (--schema names another schema)");
+          }
+          default -> {}
+        }
+      }
+      return Backend.super.explain(command, failure);
     }
 
     /** A libpq-style URI, {@code postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE[?…]}. */
@@ -200,7 +263,8 @@ sealed interface Backend {
       }
       dataSource.setConnectTimeout(10);
       return new Postgres(
-          "postgresql://" + who + uri.getHost() + ":" + port + "/" + database, dataSource);
+          "postgresql://" + who + uri.getHost() + ":" + port + "/" + database, dataSource,
+          DEFAULT_SCHEMA);
     }
   }
 

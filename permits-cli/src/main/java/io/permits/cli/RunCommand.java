@@ -40,7 +40,9 @@ import picocli.CommandLine.Spec;
           + " host that names it (in the same directory). Waits in arrival order when none is"
           + " free.",
       "The exit code is CMD's. permits run itself exits with 75 on timeout (or"
-          + " --timeout-exit-code), 2 on bad input, 127 if CMD cannot be started."
+          + " --timeout-exit-code), 2 on bad input, 127 if CMD cannot be started, 69 if the"
+          + " backend cannot be reached, 77 if it refuses the user (a PostgreSQL login or"
+          + " privilege), 78 if its PostgreSQL schema is of another version."
     })
 public final class RunCommand implements Callable<Integer> {
 
@@ -107,22 +109,23 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    Backend where = backend.get(); // a bad --schema is a usage error, thrown to picocli
     Semaphore semaphore;
     try {
       if (weight < 1 || weight > limit) {
         throw new IllegalArgumentException(
             "--weight must be between 1 and the limit " + limit + ", was " + weight);
       }
-      semaphore = backend.get().open(name, limit, changeLimit, String.join(" ", command));
+      semaphore = where.open(name, limit, changeLimit, String.join(" ", command));
     } catch (IllegalArgumentException | IllegalStateException bad) {
       err.println("permits run: " + bad.getMessage());
       err.flush();
       return ExitCodes.USAGE;
-    } catch (RuntimeException unreachable) {
-      err.println(
-          "permits run: cannot reach " + backend.get().where() + ": " + unreachable.getMessage());
+    } catch (RuntimeException failed) { // unreachable, or refused
+      Backend.Failure failure = where.explain("permits run", failed);
+      err.println(failure.message());
       err.flush();
-      return ExitCodes.UNAVAILABLE;
+      return failure.exitCode();
     }
     try (semaphore) {
       Optional<Permit> permit = semaphore.tryAcquire(weight);

@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Shows each semaphore's limit, holders (pid, since, command) and waiters.",
       "Exits with 1 if NAME is given and there is no such semaphore, 69 if the backend"
-          + " cannot be reached."
+          + " cannot be reached, 77 if it refuses the user (a PostgreSQL login or privilege),"
+          + " 78 if its PostgreSQL schema is of another version."
     })
 public final class StatusCommand implements Callable<Integer> {
 
@@ -84,22 +85,20 @@ public final class StatusCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Backend where = backend.get(); // a bad --schema is a usage error, thrown to picocli
     for (int drawn = 0; ; ) {
       List<Backend.Status> states;
       try {
-        states = backend.get().status(name);
+        states = where.status(name);
       } catch (IllegalArgumentException | IllegalStateException missing) {
         err.println("permits status: " + missing.getMessage());
         err.flush();
         return 1;
-      } catch (RuntimeException unreachable) {
-        err.println(
-            "permits status: cannot reach "
-                + backend.get().where()
-                + ": "
-                + unreachable.getMessage());
+      } catch (RuntimeException failed) { // unreachable, or refused
+        Backend.Failure failure = where.explain("permits status", failed);
+        err.println(failure.message());
         err.flush();
-        return ExitCodes.UNAVAILABLE;
+        return failure.exitCode();
       }
       if (watch) {
         out.print(CLEAR_SCREEN);

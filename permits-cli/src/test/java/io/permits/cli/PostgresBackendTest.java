@@ -71,6 +71,96 @@ class PostgresBackendTest {
   }
 
   @Test
+  void aSchemaOfAnotherVersionIsAConfigurationErrorWithExitCode78() {
+    CommandRun made =
+        CommandRun.of(
+            "run", "--backend", uri, "--schema", "old_permits", "--name", "v", "--limit", "1",
+            "--", "true");
+    assertThat(made.exitCode()).as(made.err()).isZero();
+    server.psql("UPDATE old_permits.schema_version SET version = 99");
+
+    CommandRun run =
+        CommandRun.of(
+            "run", "--backend", uri, "--schema", "old_permits", "--name", "v", "--limit", "1",
+            "--", "true");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(78);
+    assertThat(run.err())
+        .startsWith(
+            "permits run: " + uri + " (schema old_permits) is not set up for this version of"
+                + " permits: ")
+        .contains("schema 'old_permits' was made by version 99 of this library's schema, not 1")
+        .contains("--schema names another schema")
+        .doesNotContain("cannot reach");
+    CommandRun status = CommandRun.of("status", "--backend", uri, "--schema", "old_permits");
+    assertThat(status.exitCode()).as(status.err()).isEqualTo(78);
+    assertThat(status.err())
+        .startsWith("permits status: " + uri + " (schema old_permits) is not set up")
+        .contains("was made by version 99")
+        .doesNotContain("\tat ");
+  }
+
+  @Test
+  void aUserWithoutPrivilegesIsRefusedWithExitCode77() {
+    assertThat(
+            CommandRun.of("run", "--backend", uri, "--name", "mine", "--limit", "1", "--", "true")
+                .exitCode())
+        .isZero(); // the schema exists, made by its owner
+    server.psql(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'outsider') THEN"
+            + " CREATE ROLE outsider LOGIN; END IF; END $$");
+    String outsider = "postgresql://outsider@127.0.0.1:" + server.port() + "/postgres";
+
+    CommandRun run =
+        CommandRun.of("run", "--backend", outsider, "--name", "mine", "--limit", "1", "--", "true");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(77);
+    assertThat(run.err())
+        .startsWith("permits run: " + outsider + " refused the database user: ")
+        .contains("lacks a privilege on schema 'permits'")
+        .contains("grant it USAGE on the schema");
+    CommandRun status = CommandRun.of("status", "--backend", outsider);
+    assertThat(status.exitCode()).as(status.err()).isEqualTo(77);
+    assertThat(status.err())
+        .startsWith("permits status: " + outsider + " refused the database user: ")
+        .contains("lacks a privilege on schema 'permits'");
+  }
+
+  @Test
+  void schemaNamesWhereTheSemaphoresLive() {
+    CommandRun run =
+        CommandRun.of(
+            "run", "--backend", uri, "--schema", "batch", "--name", "nightly", "--limit", "2",
+            "--", "true");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(server.psql("SELECT permit_limit FROM batch.semaphores WHERE name = 'nightly'"))
+        .isEqualTo("2");
+
+    CommandRun inBatch = CommandRun.of("status", "--backend", uri, "--schema", "batch");
+    assertThat(inBatch.exitCode()).as(inBatch.err()).isZero();
+    assertThat(inBatch.outLines()).contains("nightly  limit 2  held 0  waiting 0");
+    CommandRun inPermits = CommandRun.of("status", "--backend", uri, "nightly");
+    assertThat(inPermits.exitCode()).isEqualTo(1);
+    assertThat(inPermits.err()).contains("no semaphore 'nightly' in schema 'permits'");
+
+    CommandRun never = CommandRun.of("status", "--backend", uri, "--schema", "never_made");
+    assertThat(never.exitCode()).as(never.err()).isZero();
+    assertThat(never.out()).isEqualTo("no semaphores in " + uri + " (schema never_made)\n");
+  }
+
+  @Test
+  void schemaIsAUsageErrorWithAnotherBackendOrABadName() {
+    CommandRun file =
+        CommandRun.of("status", "--backend", "file:/tmp/permits-no-such-dir", "--schema", "x");
+    assertThat(file.exitCode()).isEqualTo(2);
+    assertThat(file.err()).contains("--schema is for a postgresql:// backend");
+    CommandRun bad =
+        CommandRun.of(
+            "run", "--backend", uri, "--schema", "Bad-Name", "--name", "b", "--limit", "1", "--",
+            "true");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("bad --schema 'Bad-Name'");
+  }
+
+  @Test
   void aLimitMismatchIsAUsageError() {
     assertThat(
             CommandRun.of("run", "--backend", uri, "--name", "m", "--limit", "2", "--", "true")

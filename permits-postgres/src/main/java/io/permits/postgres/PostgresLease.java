@@ -2,9 +2,9 @@ package io.permits.postgres;
 
 import io.permits.Lease;
 import io.permits.Permit;
+import io.permits.backend.Renewer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * resource, and should have passed {@link #token()} to the resource so that the resource itself
  * refuses a stale holder.
  */
-final class PostgresLease implements Lease {
+final class PostgresLease implements Lease, Renewer.Renewable {
 
   private final PostgresSemaphore semaphore;
   private final String id;
@@ -41,28 +41,22 @@ final class PostgresLease implements Lease {
     return id;
   }
 
-  /**
-   * How long a holder may believe in a lease that PostgreSQL keeps {@code millis} from when its
-   * statement was sent: that, less a margin for the two clocks' drift (1 % and 2 ms), so that the
-   * belief ends before the server's expiry even if this JVM's clock runs slow.
-   */
-  static long believedNanos(long millis) {
-    return TimeUnit.MILLISECONDS.toNanos(millis - millis / 100 - 2);
-  }
-
-  long deadlineNanos() {
+  @Override
+  public long deadlineNanos() {
     return deadlineNanos;
   }
 
   /** A renewal succeeded: the lease runs until {@code newDeadlineNanos}, if that is later. */
-  void renewed(long newDeadlineNanos) {
+  @Override
+  public void renewed(long newDeadlineNanos) {
     if (newDeadlineNanos - deadlineNanos > 0) { // nanoTime values compare by difference
       deadlineNanos = newDeadlineNanos;
     }
   }
 
   /** The lease can no longer be trusted: it expired by this JVM's clock, or PostgreSQL dropped it. */
-  void markLost() {
+  @Override
+  public void markLost() {
     lost.complete(null);
   }
 

@@ -7,6 +7,7 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
+import io.permits.backend.Renewer;
 import io.permits.backend.Timeouts;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -71,7 +72,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
   /** Renews every semaphore's leases and times retries: one daemon thread for the JVM. */
-  private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+  private static final ScheduledThreadPoolExecutor WATCHDOG =
+      Renewer.watchdog("permits-postgres-watchdog");
 
   private final String name;
   private final long leaseMillis;
@@ -85,15 +87,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private final Endings endings;
   private final WakeListener listener;
   private final Gate gate; // follows the newest limit read from PostgreSQL
-  private final Renewer renewer;
-
-  private static ScheduledThreadPoolExecutor watchdog() {
-    ScheduledThreadPoolExecutor watchdog =
-        new ScheduledThreadPoolExecutor(
-            1, Thread.ofPlatform().daemon().name("permits-postgres-watchdog").factory());
-    watchdog.setRemoveOnCancelPolicy(true); // a closed semaphore's sweep leaves the queue at once
-    return watchdog;
-  }
+  private final Renewer<PostgresLease> renewer;
 
   private PostgresSemaphore(Builder builder, String name) {
     this.name = name;
@@ -109,7 +103,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     this.gate =
         new Gate(name, opened.recorded(), opened.version(), builder.fairness, Integer.MAX_VALUE,
             this::limit);
-    this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
+    this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
   }
 
   /**
@@ -298,13 +292,18 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
    * @param schema the semaphores' schema ({@code permits} by default)
    * @param name the semaphore's name
    * @return its state now
-   * @throws IllegalStateException if the database has no semaphore of that name
-   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, or the schema is missing
+   * @throws IllegalStateException if the database has no semaphore of that name (or no such
+   *     schema)
+   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not read the
+   *     schema, or the schema is of another version ({@link PostgresSemaphoreException#reason()})
    */
   public static PostgresSemaphoreStatus status(DataSource dataSource, String schema, String name) {
     Calls calls = new Calls(Objects.requireNonNull(dataSource, "dataSource"),
         Schema.checkName(schema), checkName(name));
-    Calls.Counts counts = calls.counts();
+    Calls.Counts counts =
+        Schema.existsAtVersion(dataSource, schema, name)
+            ? calls.counts()
+            : new Calls.Counts(-1, 0, 0, 0);
     if (counts.limit() < 0) {
       throw new IllegalStateException(
           "no semaphore '" + name + "' in schema '" + schema + "' of the database");
@@ -319,12 +318,16 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
    *
    * @param dataSource connections to the database
    * @param schema the semaphores' schema ({@code permits} by default)
-   * @return the names
-   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, or the schema is missing
+   * @return the names; none if there is no such schema
+   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not read the
+   *     schema, or the schema is of another version ({@link PostgresSemaphoreException#reason()})
    */
   public static List<String> names(DataSource dataSource, String schema) {
     String checked = Schema.checkName(schema);
     Calls calls = new Calls(Objects.requireNonNull(dataSource, "dataSource"), checked, "*");
+    if (!Schema.existsAtVersion(dataSource, checked, "*")) {
+      return List.of(); // no semaphore was ever opened in it
+    }
     return calls.run("listing the semaphores", connection -> {
       List<String> names = new ArrayList<>();
       try (PreparedStatement query =
@@ -568,7 +571,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
      *
      * @return the semaphore
      * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user lacks a
-     *     privilege, or the schema is of another version
+     *     privilege, or the schema is of another version ({@link
+     *     PostgresSemaphoreException#reason()} says which)
      * @throws IllegalStateException if PostgreSQL records another limit
      */
     public PostgresSemaphore build() {

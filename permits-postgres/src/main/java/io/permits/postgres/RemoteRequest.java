@@ -1,6 +1,7 @@
 package io.permits.postgres;
 
 import io.permits.Permit;
+import io.permits.backend.Renewer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -34,7 +35,7 @@ final class RemoteRequest {
    * sent: for a grant in a reply, that statement; for a lease handed over by another client's
    * release, the last acquire that found the ticket queued (the hand-over came after it ran, and
    * lasts from there until the ticket's deadline or one lease, whichever is sooner, until renewed).
-   * It ends a drift margin before the server's expiry (PostgresLease.believedNanos).
+   * It ends a drift margin before the server's expiry (Renewer.believedNanos).
    */
 
   /** A ticket's life in PostgreSQL after the acquire that queued or refreshed it. */
@@ -202,7 +203,7 @@ final class RemoteRequest {
 
   private PostgresLease granted(long token, long sentNanos, long millis) {
     PostgresLease lease =
-        semaphore.newLease(id, gatePermit, token, sentNanos + PostgresLease.believedNanos(millis));
+        semaphore.newLease(id, gatePermit, token, sentNanos + Renewer.believedNanos(millis));
     state = State.GRANTED;
     return lease;
   }

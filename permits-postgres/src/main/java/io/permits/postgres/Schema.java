@@ -97,11 +97,7 @@ final class Schema {
       }
       connection.commit();
       if (version == null || version != VERSION) {
-        throw new PostgresSemaphoreException(
-            "semaphore '" + semaphore + "': schema '" + schema + "' was made by version "
-                + version + " of this library's schema, not " + VERSION
-                + ": open the semaphore in another schema (builder.schema(...)), or with the"
-                + " library that made it");
+        throw otherVersion(schema, semaphore, version);
       }
     } catch (SQLException | RuntimeException failed) {
       connection.rollback();
@@ -109,6 +105,50 @@ final class Schema {
     } finally {
       connection.setAutoCommit(autoCommit);
     }
+  }
+
+  private static PostgresSemaphoreException otherVersion(
+      String schema, String semaphore, @Nullable Integer version) {
+    return new PostgresSemaphoreException(
+        "semaphore '" + semaphore + "': schema '" + schema + "' was made by version "
+            + version + " of this library's schema, not " + VERSION
+            + ": use another schema, or the version of this library that made it",
+        PostgresSemaphoreException.Reason.SCHEMA);
+  }
+
+  /**
+   * Whether the schema exists and is of this version, for reading it (status) without making
+   * anything.
+   *
+   * @param what names the caller in messages: a semaphore's name, or "*" for all of them
+   * @return false if there is no such schema (no semaphore was ever opened in it)
+   * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not read the
+   *     schema, or the schema is of another version or lacks its version table
+   */
+  static boolean existsAtVersion(DataSource dataSource, String schema, String what) {
+    Calls calls = new Calls(dataSource, schema, what);
+    return calls.run("reading schema '" + schema + "'", connection -> {
+      try (Statement statement = connection.createStatement()) {
+        try (ResultSet exists =
+            statement.executeQuery("SELECT to_regnamespace('" + schema + "') IS NOT NULL")) {
+          exists.next();
+          if (!exists.getBoolean(1)) {
+            return false; // to_regnamespace needs no privilege; to_regclass would say null
+          }
+        }
+        // fails as a privilege is missing (42501) or the table is (42P01)
+        try (ResultSet rows =
+            statement.executeQuery("SELECT max(version) FROM " + schema + ".schema_version")) {
+          rows.next();
+          int version = rows.getInt(1);
+          Integer read = rows.wasNull() ? null : version;
+          if (read == null || read != VERSION) {
+            throw otherVersion(schema, what, read);
+          }
+          return true;
+        }
+      }
+    });
   }
 
   /** The version recorded in the schema, or null if it has none (no table, or no row). */

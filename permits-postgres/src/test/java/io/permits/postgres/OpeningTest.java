@@ -67,8 +67,30 @@ class OpeningTest {
                   .build())
           .isInstanceOf(PostgresSemaphoreException.class)
           .hasMessageContaining("semaphore 'old'")
-          .hasMessageContaining("schema 'old_permits' was made by version 99");
+          .hasMessageContaining("schema 'old_permits' was made by version 99")
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.SCHEMA);
+      // read without opening: refused too, rather than misread
+      assertThatThrownBy(() -> PostgresSemaphore.names(fresh, "old_permits"))
+          .isInstanceOf(PostgresSemaphoreException.class)
+          .hasMessageContaining("was made by version 99")
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.SCHEMA);
+      assertThatThrownBy(() -> PostgresSemaphore.status(fresh, "old_permits", "old"))
+          .isInstanceOf(PostgresSemaphoreException.class)
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.SCHEMA);
     }
+  }
+
+  @Test
+  void aSchemaNeverMadeHasNoSemaphoresToShow() {
+    assertThat(PostgresSemaphore.names(pool, "never_made")).isEmpty();
+    assertThatThrownBy(() -> PostgresSemaphore.status(pool, "never_made", "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no semaphore 'x' in schema 'never_made'");
+    assertThat(server.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'never_made'"))
+        .isEqualTo("0");
   }
 
   @Test
@@ -84,7 +106,14 @@ class OpeningTest {
       assertThatThrownBy(() -> PostgresSemaphore.builder(app).name("private").limit(1).build())
           .isInstanceOf(PostgresSemaphoreException.class)
           .hasMessageContaining("semaphore 'private'")
-          .hasMessageContaining("lacks a privilege on schema 'permits'");
+          .hasMessageContaining("lacks a privilege on schema 'permits'")
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.DENIED);
+      assertThatThrownBy(() -> PostgresSemaphore.names(app, "permits"))
+          .isInstanceOf(PostgresSemaphoreException.class)
+          .hasMessageContaining("lacks a privilege on schema 'permits'")
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.DENIED);
     }
   }
 
@@ -115,7 +144,9 @@ class OpeningTest {
       assertThatThrownBy(() -> PostgresSemaphore.builder(nowhere).name("far").limit(1).build())
           .isInstanceOf(PostgresSemaphoreException.class)
           .hasMessageContaining("semaphore 'far'")
-          .hasMessageContaining("PostgreSQL cannot be reached");
+          .hasMessageContaining("PostgreSQL cannot be reached")
+          .extracting(e -> ((PostgresSemaphoreException) e).reason())
+          .isEqualTo(PostgresSemaphoreException.Reason.UNREACHABLE);
     }
   }
 }

@@ -2,9 +2,9 @@ package io.permits.redis;
 
 import io.permits.Lease;
 import io.permits.Permit;
+import io.permits.backend.Renewer;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and {@link #isHeld()} turns false: the holder must stop using the resource, and should have
  * passed {@link #token()} to the resource so that the resource itself refuses a stale holder.
  */
-final class RedisLease implements Lease {
+final class RedisLease implements Lease, Renewer.Renewable {
 
   private final RedisSemaphore semaphore;
   private final String id;
@@ -40,28 +40,22 @@ final class RedisLease implements Lease {
     return id;
   }
 
-  /**
-   * How long a holder may believe in a lease that Redis keeps {@code millis} from when its script
-   * was sent: that, less a margin for the two clocks' drift (1 % and 2 ms, as Redlock allows),
-   * so that the belief ends before the server's expiry even if this JVM's clock runs slow.
-   */
-  static long believedNanos(long millis) {
-    return TimeUnit.MILLISECONDS.toNanos(millis - millis / 100 - 2);
-  }
-
-  long deadlineNanos() {
+  @Override
+  public long deadlineNanos() {
     return deadlineNanos;
   }
 
-  /** A renewal sent at {@code sentNanos} succeeded: the lease runs until then plus its length. */
-  void renewed(long newDeadlineNanos) {
+  /** A renewal succeeded: the lease runs until {@code newDeadlineNanos}, if that is later. */
+  @Override
+  public void renewed(long newDeadlineNanos) {
     if (newDeadlineNanos - deadlineNanos > 0) { // nanoTime values compare by difference
       deadlineNanos = newDeadlineNanos;
     }
   }
 
   /** The lease can no longer be trusted: it expired by this JVM's clock, or Redis dropped it. */
-  void markLost() {
+  @Override
+  public void markLost() {
     lost.complete(null);
   }
 

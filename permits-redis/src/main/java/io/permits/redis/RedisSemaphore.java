@@ -9,6 +9,7 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
+import io.permits.backend.Renewer;
 import io.permits.backend.Timeouts;
 import java.time.Duration;
 import java.util.List;
@@ -67,7 +68,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,200}");
 
   /** Renews every semaphore's leases and retries lost releases: one daemon thread for the JVM. */
-  private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+  private static final ScheduledThreadPoolExecutor WATCHDOG =
+      Renewer.watchdog("permits-redis-watchdog");
 
   private final String name;
   private final long leaseMillis;
@@ -79,15 +81,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final RedisLink link;
   private final ScriptCalls calls;
   private final Gate gate; // follows the newest limit read from Redis
-  private final Renewer renewer;
-
-  private static ScheduledThreadPoolExecutor watchdog() {
-    ScheduledThreadPoolExecutor watchdog =
-        new ScheduledThreadPoolExecutor(
-            1, Thread.ofPlatform().daemon().name("permits-redis-watchdog").factory());
-    watchdog.setRemoveOnCancelPolicy(true); // a closed semaphore's sweep leaves the queue at once
-    return watchdog;
-  }
+  private final Renewer<RedisLease> renewer;
 
   private RedisSemaphore(Builder builder, String name) {
     this.name = name;
@@ -112,7 +106,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     this.gate =
         new Gate(name, toInt(recorded.get(0)), (Long) recorded.get(2), builder.fairness,
             Integer.MAX_VALUE, this::limit);
-    this.renewer = new Renewer(leaseMillis, WATCHDOG, this::sendRenewal);
+    this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
   }
 
   /**

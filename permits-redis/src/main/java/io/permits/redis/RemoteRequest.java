@@ -1,6 +1,7 @@
 package io.permits.redis;
 
 import io.permits.Permit;
+import io.permits.backend.Renewer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
@@ -33,7 +34,7 @@ final class RemoteRequest {
    * for a grant in a reply, that script; for a lease handed over by another client's release, the
    * last script that found the ticket queued (the hand-over came after it ran, and lasts from there
    * until the ticket's deadline or one lease, whichever is sooner, until renewed). It ends a drift
-   * margin before the server's expiry (RedisLease.believedNanos).
+   * margin before the server's expiry (Renewer.believedNanos).
    */
 
   /** A ticket's life in Redis after the script that queued or refreshed it. */
@@ -161,7 +162,7 @@ final class RemoteRequest {
 
   private RedisLease granted(long token, long sentNanos, long millis) {
     RedisLease lease =
-        semaphore.newLease(id, gatePermit, token, sentNanos + RedisLease.believedNanos(millis));
+        semaphore.newLease(id, gatePermit, token, sentNanos + Renewer.believedNanos(millis));
     state = State.GRANTED;
     return lease;
   }

@@ -44,6 +44,20 @@ sealed interface Backend {
   }
 
   /**
+   * A {@code PostgresSemaphore} on a {@code DataSource} bean of the application, schema {@code
+   * permits}.
+   *
+   * @param dataSourceBean the bean's name, or null for the application's one {@code DataSource}
+   *     (its primary one, if it has several)
+   */
+  record Postgres(@Nullable String dataSourceBean) implements Backend {
+    @Override
+    public String text() {
+      return dataSourceBean == null ? "postgresql" : "postgresql:" + dataSourceBean;
+    }
+  }
+
+  /**
    * Reads the {@code backend} property.
    *
    * @param property the property's full name, for the message
@@ -74,10 +88,30 @@ sealed interface Backend {
       }
       return new Redis(text);
     }
+    if (text.startsWith("postgresql://") || text.startsWith("postgres://")) {
+      throw new InvalidConfigurationPropertyValueException(
+          property,
+          value,
+          "a PostgreSQL backend uses a DataSource bean of the application, not a URI:"
+              + " 'postgresql' for its DataSource (spring.datasource.*), 'postgresql:BEAN' for"
+              + " the DataSource bean named BEAN");
+    }
+    if (text.equals("postgresql")) {
+      return new Postgres(null);
+    }
+    if (text.startsWith("postgresql:")) {
+      String bean = text.substring("postgresql:".length()).strip();
+      if (bean.isEmpty()) {
+        throw new InvalidConfigurationPropertyValueException(
+            property, value, "name the DataSource bean after 'postgresql:', or leave out the ':'");
+      }
+      return new Postgres(bean);
+    }
     throw new InvalidConfigurationPropertyValueException(
         property,
         value,
-        "the backend is 'local', 'file:DIR' (or 'file' for the default directory) or"
-            + " 'redis://HOST:PORT'");
+        "the backend is 'local', 'file:DIR' (or 'file' for the default directory),"
+            + " 'redis://HOST:PORT' or 'postgresql' (or 'postgresql:BEAN' for a DataSource bean"
+            + " other than the application's)");
   }
 }

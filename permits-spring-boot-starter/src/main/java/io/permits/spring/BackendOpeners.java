@@ -5,8 +5,10 @@ import io.permits.LocalSemaphore;
 import io.permits.Semaphore;
 import io.permits.SemaphoreListener;
 import io.permits.file.FileSemaphore;
+import io.permits.postgres.PostgresSemaphore;
 import io.permits.redis.RedisSemaphore;
 import java.nio.file.Path;
+import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 import org.springframework.util.ClassUtils;
@@ -15,10 +17,10 @@ import org.springframework.util.ClassUtils;
  * Opens the semaphores of a declared semaphore's backend: the one place that knows how each
  * backend's builder is called. A semaphore without keys is opened once, under its name; a keyed
  * one opens a semaphore per key in use ({@code NAME.KEY}) and one for its total ({@code NAME})
- * through {@link #opener(SemaphoreSpec)}.
+ * through {@link #opener(SemaphoreSpec, DataSource)}.
  *
- * <p>The file and Redis modules are optional: their classes are named only in the nested holders,
- * which the JVM loads when a semaphore of that backend is opened, after {@link
+ * <p>The file, Redis and PostgreSQL modules are optional: their classes are named only in the
+ * nested holders, which the JVM loads when a semaphore of that backend is opened, after {@link
  * #requireModule(SemaphoreSpec, ClassLoader)} has checked that the module is there.
  */
 final class BackendOpeners {
@@ -45,9 +47,15 @@ final class BackendOpeners {
           case Backend.Local local -> null;
           case Backend.File file -> "io.permits.file.FileSemaphore";
           case Backend.Redis redis -> "io.permits.redis.RedisSemaphore";
+          case Backend.Postgres postgres -> "io.permits.postgres.PostgresSemaphore";
         };
     if (needed != null && !ClassUtils.isPresent(needed, classLoader)) {
-      String module = spec.backend() instanceof Backend.File ? "permits-file" : "permits-redis";
+      String module =
+          switch (spec.backend()) {
+            case Backend.File file -> "permits-file";
+            case Backend.Postgres postgres -> "permits-postgres";
+            default -> "permits-redis";
+          };
       throw new InvalidConfigurationPropertyValueException(
           SemaphoreSpec.PREFIX + spec.name() + ".backend",
           spec.backend().text(),
@@ -64,10 +72,15 @@ final class BackendOpeners {
    * @param name the name to open: the declared name, or {@code NAME.KEY} for a key
    * @param limit the limit to open it with
    * @param listener a listener for an in-process semaphore (the other backends take none), or null
+   * @param dataSource the data source of a PostgreSQL backend ({@link DataSources}), else null
    * @return the semaphore, which the caller closes
    */
   static Semaphore open(
-      SemaphoreSpec spec, String name, int limit, @Nullable SemaphoreListener listener) {
+      SemaphoreSpec spec,
+      String name,
+      int limit,
+      @Nullable SemaphoreListener listener,
+      @Nullable DataSource dataSource) {
     return switch (spec.backend()) {
       case Backend.Local local -> {
         LocalSemaphore.Builder builder =
@@ -83,6 +96,12 @@ final class BackendOpeners {
       }
       case Backend.File file -> Files.open(spec, file, name, limit, isKey(spec, name));
       case Backend.Redis redis -> Redis.open(spec, redis, name, limit, isKey(spec, name));
+      case Backend.Postgres postgres -> {
+        if (dataSource == null) {
+          throw new IllegalStateException("no DataSource for " + postgres.text());
+        }
+        yield Postgres.open(spec, dataSource, name, limit, isKey(spec, name));
+      }
     };
   }
 
@@ -95,10 +114,11 @@ final class BackendOpeners {
    * The opener of a keyed semaphore's per-key semaphores and total.
    *
    * @param spec the declared keyed semaphore
+   * @param dataSource the data source of a PostgreSQL backend, else null
    * @return an opener for {@link KeyedSemaphore.Builder#backend(KeyedSemaphore.Opener)}
    */
-  static KeyedSemaphore.Opener opener(SemaphoreSpec spec) {
-    return (name, limit) -> open(spec, name, limit, null);
+  static KeyedSemaphore.Opener opener(SemaphoreSpec spec, @Nullable DataSource dataSource) {
+    return (name, limit) -> open(spec, name, limit, null, dataSource);
   }
 
   /**
@@ -139,6 +159,30 @@ final class BackendOpeners {
       if (key) {
         builder.expireWhenIdle(KEY_IDLE_EXPIRY);
       }
+      java.time.Duration lease = spec.lease();
+      if (lease != null) {
+        builder.lease(lease);
+      }
+      return builder.build();
+    }
+  }
+
+  /**
+   * Names {@link PostgresSemaphore}: loaded only for a PostgreSQL backend. A key's semaphore opens
+   * with {@code changeLimit(true)}: the backend keeps a key's row (and its limit) after the key
+   * goes idle, so without it every key used before a change of the per-key limit would fail to
+   * open from then on; the declared per-key limit wins instead. A semaphore without keys, and a
+   * keyed one's total, fail on another recorded limit, as on the other backends.
+   */
+  private static final class Postgres {
+    static Semaphore open(
+        SemaphoreSpec spec, DataSource dataSource, String name, int limit, boolean key) {
+      PostgresSemaphore.Builder builder =
+          PostgresSemaphore.builder(dataSource)
+              .name(name)
+              .limit(limit)
+              .fairness(spec.fairness())
+              .changeLimit(key);
       java.time.Duration lease = spec.lease();
       if (lease != null) {
         builder.lease(lease);

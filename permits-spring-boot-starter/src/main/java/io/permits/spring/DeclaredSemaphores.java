@@ -7,6 +7,9 @@ import io.permits.micrometer.PermitsMetrics;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.core.env.Environment;
@@ -19,10 +22,12 @@ final class DeclaredSemaphores {
 
   private final Map<String, SemaphoreSpec> specs;
   private final PermitsMetrics metrics;
+  private final BeanFactory beans; // the DataSource beans of PostgreSQL backends
 
-  DeclaredSemaphores(Map<String, SemaphoreSpec> specs, PermitsMetrics metrics) {
+  DeclaredSemaphores(Map<String, SemaphoreSpec> specs, PermitsMetrics metrics, BeanFactory beans) {
     this.specs = Map.copyOf(specs);
     this.metrics = metrics;
+    this.beans = beans;
   }
 
   /**
@@ -64,6 +69,13 @@ final class DeclaredSemaphores {
    * @return the semaphore, which its bean closes
    */
   Object build(SemaphoreSpec spec) {
+    @Nullable DataSource dataSource = null;
+    if (spec.backend() instanceof Backend.Postgres postgres) {
+      DataSources.Found found =
+          DataSources.find(beans, SemaphoreSpec.PREFIX + spec.name() + ".backend", postgres);
+      DataSources.registerUse(beans, found, spec.name()); // closed before its data source
+      dataSource = found.dataSource();
+    }
     if (spec.keyed()) {
       KeyedSemaphore.Builder builder =
           KeyedSemaphore.builder()
@@ -71,7 +83,7 @@ final class DeclaredSemaphores {
               .perKeyLimit(spec.perKeyLimit())
               .fairness(spec.fairness())
               .listener(metrics)
-              .backend(BackendOpeners.opener(spec));
+              .backend(BackendOpeners.opener(spec, dataSource));
       if (spec.limit() > 0) {
         builder.limit(spec.limit());
       }
@@ -79,7 +91,7 @@ final class DeclaredSemaphores {
       metrics.monitor(keyed);
       return keyed;
     }
-    Semaphore semaphore = BackendOpeners.open(spec, spec.name(), spec.limit(), metrics);
+    Semaphore semaphore = BackendOpeners.open(spec, spec.name(), spec.limit(), metrics, dataSource);
     if (!(semaphore instanceof LocalSemaphore)) { // a local one was attached to the listener
       metrics.monitor(semaphore);
     }

@@ -2,6 +2,7 @@ package io.permits.spring;
 
 import io.permits.micrometer.PermitsMetrics;
 import java.util.concurrent.Executor;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -40,8 +41,9 @@ public class PermitsAutoConfiguration {
   }
 
   @Bean
-  DeclaredSemaphores permitsDeclaredSemaphores(Environment environment, PermitsMetrics metrics) {
-    return new DeclaredSemaphores(DeclaredSemaphores.read(environment), metrics);
+  DeclaredSemaphores permitsDeclaredSemaphores(
+      Environment environment, PermitsMetrics metrics, BeanFactory beanFactory) {
+    return new DeclaredSemaphores(DeclaredSemaphores.read(environment), metrics, beanFactory);
   }
 
   @Bean

@@ -2,6 +2,7 @@ package io.permits.spring;
 
 import java.time.Duration;
 import java.util.Map;
+import org.springframework.beans.factory.BeanFactory;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -17,8 +18,8 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * The {@code permits} health contributor ({@link PermitsHealthIndicator}), when a declared
- * semaphore uses a file or Redis backend and Spring Boot's health support is present ({@code
- * management.health.permits.enabled=false} turns it off).
+ * semaphore uses a file, Redis or PostgreSQL backend and Spring Boot's health support is present
+ * ({@code management.health.permits.enabled=false} turns it off).
  */
 @AutoConfiguration(after = PermitsAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
@@ -36,15 +37,18 @@ public class PermitsHealthAutoConfiguration {
    * The health contributor.
    *
    * @param environment the declared semaphores
+   * @param beanFactory the data sources of PostgreSQL backends
    * @return the indicator of their backends
    */
   @Bean
   @ConditionalOnMissingBean(name = "permitsHealthIndicator")
-  public PermitsHealthIndicator permitsHealthIndicator(Environment environment) {
-    return new PermitsHealthIndicator(DeclaredSemaphores.read(environment).values(), TIMEOUT);
+  public PermitsHealthIndicator permitsHealthIndicator(
+      Environment environment, BeanFactory beanFactory) {
+    return new PermitsHealthIndicator(
+        DeclaredSemaphores.read(environment).values(), TIMEOUT, beanFactory);
   }
 
-  /** Matches when a declared semaphore has a file or Redis backend. */
+  /** Matches when a declared semaphore has a file, Redis or PostgreSQL backend. */
   static final class OnDistributedBackend extends SpringBootCondition {
     @Override
     public ConditionOutcome getMatchOutcome(
@@ -56,7 +60,8 @@ public class PermitsHealthAutoConfiguration {
               "semaphore '" + spec.name() + "' uses backend " + spec.backend().text());
         }
       }
-      return ConditionOutcome.noMatch("no declared semaphore uses a file or Redis backend");
+      return ConditionOutcome.noMatch(
+          "no declared semaphore uses a file, Redis or PostgreSQL backend");
     }
   }
 }

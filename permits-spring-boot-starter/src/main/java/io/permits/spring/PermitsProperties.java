@@ -80,14 +80,16 @@ public class PermitsProperties {
 
     /**
      * Where the permits live: "local" (this JVM), "file:DIR" (every process of this host that opens
-     * DIR; "file" alone for the default directory; needs permits-file) or "redis://HOST:PORT"
-     * (every client of that Redis; needs permits-redis).
+     * DIR; "file" alone for the default directory; needs permits-file), "redis://HOST:PORT"
+     * (every client of that Redis; needs permits-redis) or "postgresql" (every client of the
+     * database of the application's DataSource, schema permits; "postgresql:BEAN" for the
+     * DataSource bean named BEAN; needs permits-postgres).
      */
     private String backend = "local";
 
     /**
-     * How long a Redis lease lasts without renewal (the watchdog renews it at a third). Redis only;
-     * default 30s.
+     * How long a lease lasts without renewal (the watchdog renews it at a third). Redis and
+     * PostgreSQL backends only; default 30s.
      */
     private @Nullable Duration lease;
 
@@ -167,7 +169,7 @@ public class PermitsProperties {
     /**
      * The backend.
      *
-     * @return "local", "file:DIR" or a Redis URI
+     * @return "local", "file:DIR", a Redis URI, "postgresql" or "postgresql:BEAN"
      */
     public String getBackend() {
       return backend;
@@ -176,14 +178,14 @@ public class PermitsProperties {
     /**
      * Sets the backend.
      *
-     * @param backend "local", "file:DIR" or a Redis URI
+     * @param backend "local", "file:DIR", a Redis URI, "postgresql" or "postgresql:BEAN"
      */
     public void setBackend(String backend) {
       this.backend = backend;
     }
 
     /**
-     * The Redis lease.
+     * The lease of a Redis or PostgreSQL backend.
      *
      * @return the lease, or null for the backend's default
      */
@@ -192,7 +194,7 @@ public class PermitsProperties {
     }
 
     /**
-     * Sets the Redis lease.
+     * Sets the lease of a Redis or PostgreSQL backend.
      *
      * @param lease the lease
      */

@@ -16,7 +16,7 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
  * @param perKeyLimit the per-key limit, 0 for a semaphore without keys
  * @param fairness the in-process fairness
  * @param backend where the permits live
- * @param lease the Redis lease, or null for the default
+ * @param lease the lease of a Redis or PostgreSQL backend, or null for the default
  * @param maxWait the default wait of {@code @Permits} calls
  * @param retryAfter the semaphore's Retry-After, or null for the application's
  * @param trackHolders whether in-process semaphores record their holders
@@ -34,7 +34,10 @@ record SemaphoreSpec(
 
   static final String PREFIX = "permits.semaphores.";
 
-  /** What the file and Redis backends accept in a name (the file backend's rule, the narrower). */
+  /**
+   * What the file, Redis and PostgreSQL backends accept in a name (the file backend's rule, the
+   * narrowest).
+   */
   private static final Pattern SHARED_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._-]{0,99}");
 
   /** Whether the semaphore has keys. */
@@ -83,11 +86,14 @@ record SemaphoreSpec(
           "semaphore '" + name + "' needs a limit (or a per-key-limit, for a keyed semaphore)");
     }
     Duration lease = properties.getLease();
-    if (lease != null && !(backend instanceof Backend.Redis)) {
+    boolean leases = backend instanceof Backend.Redis || backend instanceof Backend.Postgres;
+    if (lease != null && !leases) {
       throw new InvalidConfigurationPropertyValueException(
           prefix + "lease",
           lease,
-          "leases are for a redis:// backend; this semaphore's is '" + backend.text() + "'");
+          "leases are for a redis:// or postgresql backend; this semaphore's is '"
+              + backend.text()
+              + "'");
     }
     if (lease != null && lease.toMillis() < 10) {
       throw new InvalidConfigurationPropertyValueException(

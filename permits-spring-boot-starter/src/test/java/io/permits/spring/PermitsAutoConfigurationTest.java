@@ -230,14 +230,14 @@ class PermitsAutoConfigurationTest {
   }
 
   @Test
-  void aLeaseWithoutRedisFails() {
+  void aLeaseOnALocalBackendFails() {
     runner
         .withPropertyValues("permits.semaphores.db.limit=1", "permits.semaphores.db.lease=30s")
         .run(
             context ->
                 assertThat(failure(context))
                     .contains("permits.semaphores.db.lease")
-                    .contains("leases are for a redis:// backend"));
+                    .contains("leases are for a redis:// or postgresql backend"));
   }
 
   @Test
