@@ -124,6 +124,15 @@ final class RandomRun {
     deadline = start + LENGTH.toNanos();
     closeAt = start + LENGTH.toNanos() / 2;
     go.countDown();
+    if (mode == Mode.CLOSE) {
+      // the workers close it too, as they pass closeAt; on a loaded machine none may get there
+      // before the deadline (all parked in long waits), so this thread closes it as well
+      long left;
+      while ((left = closeAt - System.nanoTime()) > 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(left);
+      }
+      semaphore.close();
+    }
 
     long end = deadline + Await.PATIENCE.toNanos();
     for (Thread worker : workers) {
