@@ -106,8 +106,11 @@ class FailureTest {
 
   private static void awaitWaiting(Thread thread) throws InterruptedException {
     while (thread.getState() != Thread.State.WAITING) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException("while waiting for " + thread.getName() + " to wait");
+      }
       Thread.onSpinWait();
-      Thread.sleep(0, 100_000); // polls a state; orders nothing
+      Thread.yield();
     }
   }
 
