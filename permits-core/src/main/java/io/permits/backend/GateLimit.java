@@ -1,8 +1,8 @@
 package io.permits.backend;
 
 import io.permits.LocalSemaphore;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Keeps a backend's in-process gate (a {@link LocalSemaphore} with the shared limit, where the
@@ -18,10 +18,13 @@ final class GateLimit {
    * come would put the gate back to 5, and the gate fails queued requests above its limit, so a
    * stale report would fail requests that were never impossible. So: a
    * report is kept only if its version is newer than the newest known (newest, compare-and-set);
-   * then one thread at a time (whoever wins updating) sets the gate to the newest known limit, and
-   * after letting go checks again, since a newer report may have come in while it held the flag and
-   * its reporter left seeing the flag taken. No lock is held while the gate's limit changes (which
-   * may fail futures of queued requests, running their callbacks). A closed gate follows too: its
+   * then one thread at a time (whoever holds applying) sets the gate to the newest known limit, and
+   * after letting go checks again, since a newer report may have come in while it held the lock and
+   * its reporter left seeing it taken (report() only tries the lock). reportAndSettle() waits for
+   * the lock instead, parked: it must not spin, since a spinning virtual thread keeps its carrier
+   * and, with as many spinners as carriers, the holder could never run again to let go. A holder
+   * that reports again from a callback of the gate's setLimit (the lock is reentrant) leaves it to
+   * its own outer loop. A closed gate follows too: its
    * permits may still be held and returned, and available() after a close must still add up to the
    * limit, even when a close races a setLimit.
    */
@@ -30,7 +33,7 @@ final class GateLimit {
 
   private final LocalSemaphore gate;
   private final AtomicReference<Known> newest;
-  private final AtomicBoolean updating = new AtomicBoolean();
+  private final ReentrantLock applying = new ReentrantLock();
   private volatile long appliedVersion;
 
   /**
@@ -65,10 +68,16 @@ final class GateLimit {
    */
   public void reportAndSettle(int limit, long version) {
     report(limit, version);
-    while (appliedVersion < version) {
-      report(limit, version); // take over if the thread that held the flag has left
-      Thread.onSpinWait();
+    if (appliedVersion >= version || applying.isHeldByCurrentThread()) {
+      return;
     }
+    applying.lock(); // parks: the holder applies the newest, which is at least this one
+    try {
+      apply();
+    } finally {
+      applying.unlock();
+    }
+    report(limit, version); // anything newer that came in meanwhile
   }
 
   /**
@@ -88,17 +97,25 @@ final class GateLimit {
         break;
       }
     } while (!newest.compareAndSet(known, new Known(limit, version)));
-    while (!settled() && updating.compareAndSet(false, true)) {
+    if (applying.isHeldByCurrentThread()) {
+      return; // from a callback of this thread's own setLimit: its loop checks again
+    }
+    while (!settled() && applying.tryLock()) {
       try {
-        Known target = newest.get();
-        if (gate.limit() != target.limit()) {
-          gate.setLimit(target.limit());
-        }
-        appliedVersion = Math.max(appliedVersion, target.version());
+        apply();
       } finally {
-        updating.set(false);
+        applying.unlock();
       }
     }
+  }
+
+  /** Sets the gate to the newest known limit; called holding {@link #applying}. */
+  private void apply() {
+    Known target = newest.get();
+    if (gate.limit() != target.limit()) {
+      gate.setLimit(target.limit());
+    }
+    appliedVersion = Math.max(appliedVersion, target.version());
   }
 
   private boolean settled() {

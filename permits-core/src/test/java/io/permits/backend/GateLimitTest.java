@@ -1,5 +1,7 @@
 package io.permits.backend;
 
+import java.util.List;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.LocalSemaphore;
@@ -83,10 +85,27 @@ class GateLimitTest {
 
   @Test
   void reportAndSettleWaitsOutAnotherThreadsUpdateAndThenAppliesItsOwnReport() throws Exception {
-    Field updatingField = GateLimit.class.getDeclaredField("updating");
-    updatingField.setAccessible(true);
-    AtomicBoolean updating = (AtomicBoolean) updatingField.get(follower);
-    updating.set(true); // another thread is updating the gate (white-box)
+    Field applyingField = GateLimit.class.getDeclaredField("applying");
+    applyingField.setAccessible(true);
+    java.util.concurrent.locks.ReentrantLock applying =
+        (java.util.concurrent.locks.ReentrantLock) applyingField.get(follower);
+    java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch letGo = new java.util.concurrent.CountDownLatch(1);
+    Thread other = // another thread is updating the gate (white-box)
+        Thread.ofPlatform()
+            .start(
+                () -> {
+                  applying.lock();
+                  try {
+                    held.countDown();
+                    letGo.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  } finally {
+                    applying.unlock();
+                  }
+                });
+    held.await();
 
     AtomicReference<Throwable> failure = new AtomicReference<>();
     Thread settler =
@@ -100,13 +119,15 @@ class GateLimitTest {
                     failure.set(t);
                   }
                 });
-    // Its first report is known (newest) but could not reach the gate; the settler now waits
-    // in reportAndSettle's own loop, outside report().
-    awaitTrue(() -> !follower.isNewer(6) && waitsOutsideReport(settler));
+    // Its first report is known (newest) but could not reach the gate; the settler now waits,
+    // parked, for the lock in reportAndSettle, outside report().
+    awaitTrue(() -> !follower.isNewer(6) && applying.hasQueuedThread(settler)
+        && waitsOutsideReport(settler));
     assertThat(gate.limit()).isEqualTo(3);
     assertThat(settler.isAlive()).as("not settled while the other update is in progress").isTrue();
 
-    updating.set(false); // the other thread leaves without applying version 6
+    letGo.countDown(); // the other thread leaves without applying version 6
+    other.join();
     settler.join();
 
     assertThat(failure.get()).isNull();
@@ -135,5 +156,51 @@ class GateLimitTest {
       Thread.onSpinWait();
       Thread.yield();
     }
+  }
+
+  @Test
+  void settlersWaitingForAParkedHolderLeaveItACarrier() throws Exception {
+    // the holder parks inside the gate's setLimit (a callback of a request failed by the shrink);
+    // as many virtual threads as there are carriers then settle newer limits. Spinning, they
+    // would keep every carrier and the holder could never run again to let go.
+    java.util.concurrent.CountDownLatch inCallback = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    io.permits.Permit all = gate.acquire(3);
+    gate.acquireAsync(3)
+        .whenComplete(
+            (permit, failure) -> {
+              inCallback.countDown();
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    Thread holder = Thread.ofVirtual().start(() -> follower.reportAndSettle(2, 6));
+    assertThat(inCallback.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+    int carriers = Integer.getInteger(
+        "jdk.virtualThreadScheduler.parallelism", Runtime.getRuntime().availableProcessors());
+    java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(carriers);
+    List<Thread> settlers = new java.util.ArrayList<>();
+    for (int i = 0; i < carriers; i++) {
+      int version = 7 + i;
+      settlers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    started.countDown();
+                    follower.reportAndSettle(4, version);
+                  }));
+    }
+    assertThat(started.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    release.countDown();
+
+    assertThat(holder.join(java.time.Duration.ofSeconds(20))).as("the holder ran again").isTrue();
+    for (Thread settler : settlers) {
+      assertThat(settler.join(java.time.Duration.ofSeconds(20))).isTrue();
+    }
+    assertThat(gate.limit()).isEqualTo(4);
+    all.close();
   }
 }
