@@ -8,6 +8,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -94,6 +95,7 @@ public final class Renewer<L extends Renewer.Renewable> {
   private final long retryNanos;
   private final ScheduledExecutorService timer;
   private final Sender<? super L> sender;
+  private final LongSupplier nanoClock; // System::nanoTime but in this class's own tests
   private final Set<L> leases = ConcurrentHashMap.newKeySet();
   private final Set<L> renewing = ConcurrentHashMap.newKeySet(); // one renewal in flight
   private final AtomicReference<@Nullable Plan> plan = new AtomicReference<>();
@@ -107,11 +109,20 @@ public final class Renewer<L extends Renewer.Renewable> {
    * @param sender sends a renewal
    */
   public Renewer(long leaseMillis, ScheduledExecutorService timer, Sender<? super L> sender) {
+    this(leaseMillis, timer, sender, System::nanoTime);
+  }
+
+  Renewer(
+      long leaseMillis,
+      ScheduledExecutorService timer,
+      Sender<? super L> sender,
+      LongSupplier nanoClock) {
     this.believedNanos = believedNanos(leaseMillis);
     this.retryNanos =
         Math.max(TimeUnit.MILLISECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(leaseMillis) / 6);
     this.timer = timer;
     this.sender = sender;
+    this.nanoClock = nanoClock;
   }
 
   /**
@@ -181,7 +192,7 @@ public final class Renewer<L extends Renewer.Renewable> {
       if (planned != null && planned.atNanos() - atNanos <= 0) {
         return;
       }
-      long delay = Math.max(0, atNanos - System.nanoTime());
+      long delay = Math.max(0, atNanos - nanoClock.getAsLong());
       ScheduledFuture<?> task = timer.schedule(this::sweep, delay, TimeUnit.NANOSECONDS);
       if (plan.compareAndSet(planned, new Plan(atNanos, task))) {
         if (planned != null) {
@@ -195,11 +206,11 @@ public final class Renewer<L extends Renewer.Renewable> {
 
   private void sweep() {
     Plan planned = plan.get();
-    if (planned != null && planned.atNanos() - System.nanoTime() > 0) {
+    if (planned != null && planned.atNanos() - nanoClock.getAsLong() > 0) {
       return; // replaced by a later plan that has not come yet (a cancel that came too late)
     }
     plan.compareAndSet(planned, null);
-    long now = System.nanoTime();
+    long now = nanoClock.getAsLong();
     long next = Long.MAX_VALUE;
     boolean any = false;
     for (L lease : leases) {
@@ -241,7 +252,7 @@ public final class Renewer<L extends Renewer.Renewable> {
           } else if (failure == null) {
             lost(lease); // the store no longer has it: its permits may be someone else's
           } else if (leases.contains(lease)) {
-            planBy(retryDue(lease, System.nanoTime()));
+            planBy(retryDue(lease, nanoClock.getAsLong()));
           }
         });
     return true;
