@@ -70,7 +70,7 @@ final class Calls {
     this.acquire =
         "SELECT outcome, token, millis, lim, version FROM " + schema
             + ".acquire(?, ?, ?, ?, ?, ?, ?, ?)";
-    this.release = "SELECT " + schema + ".release(?, ?, ?)";
+    this.release = "SELECT " + schema + ".release(?, ?, ?, ?)";
     this.cancel = "SELECT " + schema + ".cancel(?, ?)";
     this.renew = "SELECT " + schema + ".renew(?, ?, ?, ?)";
     this.limit = "SELECT recorded, matches, version FROM " + schema + ".set_limit(?, ?, ?)";
@@ -104,13 +104,17 @@ final class Calls {
     });
   }
 
-  /** Ends the lease if the id still holds the grant with this token; true if it did. */
-  boolean release(String id, long token) {
+  /**
+   * Ends the lease if the id still holds the grant with this token; true if it did. {@code
+   * permits} is the lease's: with it, the function locks the row and frees them in one statement.
+   */
+  boolean release(String id, long token, int permits) {
     return run("release", connection -> {
       try (PreparedStatement call = connection.prepareStatement(release)) {
         call.setString(1, name);
         call.setString(2, id);
         call.setLong(3, token);
+        call.setInt(4, permits);
         try (ResultSet row = single(call.executeQuery())) {
           return row.getInt(1) > 0;
         }

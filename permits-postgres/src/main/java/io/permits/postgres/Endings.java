@@ -41,22 +41,23 @@ final class Endings {
   }
 
   /**
-   * Releases a lease; never throws. {@code done} runs once it is settled or given up.
+   * Releases a lease (of {@code permits}); never throws. {@code done} runs once it is settled
+   * or given up.
    *
    * @param deadlineNanos the holder's deadline: past it, the lease expires by itself
    */
-  void release(String id, long token, long deadlineNanos, Runnable done) {
+  void release(String id, long token, int permits, long deadlineNanos, Runnable done) {
     try {
-      calls.release(id, token);
+      calls.release(id, token, permits);
       done.run();
     } catch (RuntimeException failed) {
-      retryRelease(id, token, deadlineNanos, done, failed, 1);
+      retryRelease(id, token, permits, deadlineNanos, done, failed, 1);
     }
   }
 
   private void retryRelease(
-      String id, long token, long deadlineNanos, Runnable done, RuntimeException failure,
-      int attempt) {
+      String id, long token, int permits, long deadlineNanos, Runnable done,
+      RuntimeException failure, int attempt) {
     if (!Calls.worthRetrying(failure) || System.nanoTime() - deadlineNanos > 0) {
       LOG.log(System.Logger.Level.WARNING,
           "semaphore ''{0}'': releasing lease {1} failed after {2} attempt(s) ({3}); it expires"
@@ -67,10 +68,10 @@ final class Endings {
     timer.schedule(
         () -> Thread.startVirtualThread(() -> {
           try {
-            calls.release(id, token);
+            calls.release(id, token, permits);
             done.run();
           } catch (RuntimeException again) {
-            retryRelease(id, token, deadlineNanos, done, again, attempt + 1);
+            retryRelease(id, token, permits, deadlineNanos, done, again, attempt + 1);
           }
         }),
         RETRY_MILLIS,

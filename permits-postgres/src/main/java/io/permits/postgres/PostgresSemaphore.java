@@ -429,7 +429,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   /** A lease was closed: its release runs now (and again in the background if it fails). */
   void released(PostgresLease lease) {
     renewer.remove(lease);
-    endings.release(lease.id(), lease.token(), lease.deadlineNanos(), () -> {});
+    endings.release(
+        lease.id(), lease.token(), lease.permits(), lease.deadlineNanos(), () -> {});
   }
 
   private CompletableFuture<Boolean> sendRenewal(PostgresLease lease) {

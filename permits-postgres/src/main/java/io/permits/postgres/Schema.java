@@ -19,21 +19,28 @@ import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The semaphores' tables and functions in a schema: checked, and made from schema.sql when
- * missing, once per JVM, data source and schema.
+ * The semaphores' tables and functions in a schema: checked, and made (or upgraded from an older
+ * version) from schema.sql, once per JVM, data source and schema.
  */
 final class Schema {
 
   /*
    * Implementation notes. The schema_version table's one row says which version of schema.sql made
-   * the schema; this library reads and writes the tables of VERSION only, so another version fails
-   * the build() with a message, and nothing is changed. A missing schema (or table) is made under
-   * a transaction-level advisory lock, in one transaction: clients that start together wait for
-   * the first, then find the version row (CREATE ... IF NOT EXISTS alone races on the catalogs).
+   * the schema. A missing schema (or table) is made, and one of an older version upgraded in place,
+   * by running schema.sql (CREATE ... IF NOT EXISTS, CREATE OR REPLACE FUNCTION, the index changes
+   * between versions, the version row last) under a transaction-level advisory lock, in one
+   * transaction: clients that start together wait for the first, then find the version row
+   * (CREATE ... IF NOT EXISTS alone races on the catalogs). A schema of a newer version fails the
+   * build() with a message, and nothing is changed: this library would misread its tables.
+   *
+   * An upgrade is safe beside clients of the older version still running: the tables keep their
+   * columns and meaning, the functions keep their names, arguments and results, so an older client
+   * calls the new functions as it called the old ones. The upgrade's DROP INDEX waits for the
+   * statements in flight, and those that start meanwhile wait for it.
    */
 
   /** The version of schema.sql this library reads and writes. */
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   static final String RESOURCE = "schema.sql";
 
@@ -56,10 +63,11 @@ final class Schema {
   }
 
   /**
-   * Makes sure the schema holds this version's tables and functions.
+   * Makes sure the schema holds this version's tables and functions: makes them if missing,
+   * upgrades those of an older version.
    *
    * @throws PostgresSemaphoreException if PostgreSQL cannot be reached, the user may not make
-   *     the schema, or the schema is of another version
+   *     or upgrade the schema, or the schema is of a newer version
    */
   static void ensure(DataSource dataSource, String schema, String semaphore) {
     LOCK.lock();
@@ -91,8 +99,27 @@ final class Schema {
       statement.execute(
           "SELECT pg_advisory_xact_lock(hashtext('io.permits.postgres schema " + schema + "'))");
       Integer version = version(statement, schema);
-      if (version == null) {
-        statement.execute(script(schema));
+      if (version != null && version > VERSION) {
+        throw new PostgresSemaphoreException(
+            "semaphore '" + semaphore + "': schema '" + schema + "' was made by version "
+                + version + " of this library's schema, newer than the version " + VERSION
+                + " this library reads: use a library of version " + version + " or later, or"
+                + " open the semaphore in another schema (builder.schema(...))",
+            PostgresSemaphoreException.Reason.SCHEMA);
+      }
+      if (version == null || version < VERSION) {
+        try {
+          statement.execute(script(schema));
+        } catch (SQLException failed) {
+          if (version == null) {
+            throw failed;
+          }
+          throw new PostgresSemaphoreException(
+              "semaphore '" + semaphore + "': schema '" + schema + "' is of version " + version
+                  + " of this library's schema, and upgrading it to version " + VERSION
+                  + " failed: " + failed.getMessage() + " (run schema.sql, from this library's"
+                  + " jar, as the schema's owner)", failed);
+        }
         version = version(statement, schema);
       }
       connection.commit();

@@ -100,7 +100,7 @@ class GrantWorkTest {
     Work work = null;
     for (int i = 1; i <= OPS; i++) {
       Work one = measure("SELECT permits.release('" + name + "', '" + holder + "', " + token
-          + ")");
+          + ", 1)");
       holder = "waiter:" + i;
       token = sql.acquire(name, holder, 1, 600_000)[1]; // the head was granted
       assertThat(sql.count("waiters", name)).isEqualTo(length + OPS - i);

@@ -42,7 +42,8 @@ class OpeningTest {
             PostgresSemaphore.builder(pool).schema("app_permits").name("named").limit(2).build();
         Lease lease = semaphore.acquire()) {
       assertThat(lease.token()).isPositive();
-      assertThat(server.psql("SELECT version FROM app_permits.schema_version")).isEqualTo("1");
+      assertThat(server.psql("SELECT version FROM app_permits.schema_version"))
+          .isEqualTo(Integer.toString(Schema.VERSION));
       assertThat(server.psql("SELECT used FROM app_permits.semaphores WHERE name = 'named'"))
           .isEqualTo("1");
       assertThat(PostgresSemaphore.names(pool, "app_permits")).containsExactly("named");
@@ -91,6 +92,62 @@ class OpeningTest {
         .hasMessageContaining("no semaphore 'x' in schema 'never_made'");
     assertThat(server.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'never_made'"))
         .isEqualTo("0");
+  }
+
+  @Test
+  void aSchemaOfVersionOneIsUpgradedInPlaceKeepingItsLeasesAndQueue() throws Exception {
+    server.psql(versionOne("v1_permits"));
+    server.psql("SELECT recorded FROM v1_permits.set_limit('old', 1, 'open')");
+    String held = server.psql("SELECT token FROM v1_permits.acquire('old', 'old-client:1', 1,"
+        + " 30000, 0, 'permits_old', '1 h old', 1)");
+    assertThat(server.psql("SELECT outcome FROM v1_permits.acquire('old', 'old-client:2', 1,"
+        + " 30000, 60000, 'permits_old', '1 h old', 1)")).as("queued by version 1").isEqualTo("0");
+
+    try (HikariDataSource fresh = Pools.pool(server, 4); // not yet checked in this JVM
+        PostgresSemaphore upgraded =
+            PostgresSemaphore.builder(fresh).schema("v1_permits").name("old").limit(1).build()) {
+      assertThat(server.psql("SELECT version FROM v1_permits.schema_version"))
+          .isEqualTo(Integer.toString(Schema.VERSION));
+      assertThat(server.psql("SELECT string_agg(indexname, ' ' ORDER BY indexname)"
+              + " FROM pg_indexes WHERE schemaname = 'v1_permits'"))
+          .contains("leases_by_expiry", "waiters_by_arrival", "tombstones_by_until")
+          .doesNotContain("leases_expiry ", "tombstones_until ", "waiters_semaphore_arrival_key");
+      assertThat(upgraded.tryAcquire()).as("the lease of version 1 is still held").isEmpty();
+
+      // a client of version 1, still running, releases by id and token: the ticket is handed on
+      assertThat(server.psql("SELECT v1_permits.release('old', 'old-client:1', " + held + ")"))
+          .isEqualTo("1");
+      String handed = server.psql("SELECT outcome || ' ' || token FROM v1_permits.acquire('old',"
+          + " 'old-client:2', 1, 30000, 60000, 'permits_old', '1 h old', 1)");
+      assertThat(handed).as("the ticket queued before the upgrade, first").startsWith("1 ");
+      assertThat(upgraded.tryAcquire()).isEmpty();
+      assertThat(server.psql("SELECT v1_permits.release('old', 'old-client:2', "
+          + handed.substring(2) + ")")).isEqualTo("1");
+      try (Lease lease = upgraded.acquire()) {
+        assertThat(lease.token()).isGreaterThan(Long.parseLong(handed.substring(2)));
+      }
+      assertThat(upgraded.available()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theScriptRunByHandTwiceChangesNothingAndRefusesANewerSchema() {
+    server.psql(Schema.script("by_hand"));
+    server.psql(Schema.script("by_hand"));
+    assertThat(server.psql("SELECT version FROM by_hand.schema_version"))
+        .isEqualTo(Integer.toString(Schema.VERSION));
+    server.psql("UPDATE by_hand.schema_version SET version = " + (Schema.VERSION + 1));
+    assertThatThrownBy(() -> server.psql(Schema.script("by_hand")))
+        .hasMessageContaining("newer than this file");
+  }
+
+  /** schema.sql as version 1 of this library had it, for the schema {@code schema}. */
+  private static String versionOne(String schema) throws Exception {
+    try (var in = OpeningTest.class.getResourceAsStream("schema-v1.sql")) {
+      String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      return text.replaceAll("\\bpermits\\.", schema + ".")
+          .replaceAll("\\b(SCHEMA (?:IF NOT EXISTS )?)permits\\b", "$1" + schema);
+    }
   }
 
   @Test

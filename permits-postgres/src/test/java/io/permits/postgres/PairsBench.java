@@ -1,7 +1,6 @@
 package io.permits.postgres;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.permits.Permit;
 import io.permits.Semaphore;
 import io.permits.redis.RedisSemaphore;
 import io.permits.testsupport.PostgresServer;
@@ -11,6 +10,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -23,13 +23,20 @@ import org.junit.jupiter.api.Test;
  * their own) × 8 threads on 4 permits. Run by {@code bin/bench postgres}, not by the test suite
  * (its name does not end in Test); prints a Markdown table. Servers of its own on loopback:
  * PostgreSQL with {@code fsync=off} and {@code synchronous_commit=on}, Redis without persistence.
+ *
+ * <p>The three are measured side by side: in each of {@code permits.bench.rounds} rounds (3),
+ * each runs {@code permits.bench.warmup} s (1) unmeasured then {@code permits.bench.seconds} s (3)
+ * measured, one after the other, so that a change of the machine's load falls on all three. The
+ * table gives each one's median over the rounds with the lowest and highest in brackets, and the
+ * ratios' median (lowest–highest) over the rounds, each ratio of figures from the same round.
  */
 class PairsBench {
 
   private static final Duration WARMUP =
-      Duration.ofSeconds(Long.getLong("permits.bench.warmup", 3));
+      Duration.ofSeconds(Long.getLong("permits.bench.warmup", 1));
   private static final Duration MEASURED =
-      Duration.ofSeconds(Long.getLong("permits.bench.seconds", 5));
+      Duration.ofSeconds(Long.getLong("permits.bench.seconds", 3));
+  private static final int ROUNDS = Integer.getInteger("permits.bench.rounds", 3);
   private static final int PERMITS = 4;
 
   /** One way of doing a pair, for one client. */
@@ -77,12 +84,23 @@ class PairsBench {
               selectOne(pool);
             });
           }
-          double pgRate = measure(pg, shape.threads());
-          double redisRate = measure(rd, shape.threads());
-          double floorRate = measure(floor, shape.threads());
-          report.append(String.format("| %s | %.0f | %.0f | %.0f | %.2f | %.2f |%n",
-              shape.name(), pgRate, redisRate, floorRate, pgRate / floorRate,
-              pgRate / redisRate));
+          double[] pgRates = new double[ROUNDS];
+          double[] redisRates = new double[ROUNDS];
+          double[] floorRates = new double[ROUNDS];
+          for (int round = 0; round < ROUNDS; round++) {
+            pgRates[round] = measure(pg, shape.threads());
+            redisRates[round] = measure(rd, shape.threads());
+            floorRates[round] = measure(floor, shape.threads());
+          }
+          double[] toFloor = new double[ROUNDS];
+          double[] toRedis = new double[ROUNDS];
+          for (int round = 0; round < ROUNDS; round++) {
+            toFloor[round] = pgRates[round] / floorRates[round];
+            toRedis[round] = pgRates[round] / redisRates[round];
+          }
+          report.append(String.format("| %s | %s | %s | %s | %s | %s |%n", shape.name(),
+              rates(pgRates), rates(redisRates), rates(floorRates), ratios(toFloor),
+              ratios(toRedis)));
         } finally {
           semaphores.forEach(Semaphore::close);
           pools.forEach(HikariDataSource::close);
@@ -90,8 +108,31 @@ class PairsBench {
       }
     }
     System.out.println("\nPairs per second (acquire + release), " + PERMITS + " permits, "
-        + MEASURED.toSeconds() + " s measured after " + WARMUP.toSeconds() + " s warm-up, "
-        + Runtime.getRuntime().availableProcessors() + " processors:\n\n" + report);
+        + ROUNDS + " rounds of " + MEASURED.toSeconds() + " s measured after "
+        + WARMUP.toSeconds() + " s warm-up each, "
+        + Runtime.getRuntime().availableProcessors() + " processors; median (lowest-highest):\n\n"
+        + report);
+  }
+
+  /** The median of the rounds' pairs/s, with the lowest and highest. */
+  private static String rates(double[] rates) {
+    double[] sorted = rates.clone();
+    Arrays.sort(sorted);
+    return String.format("%,.0f (%,.0f–%,.0f)", median(sorted), sorted[0],
+        sorted[sorted.length - 1]);
+  }
+
+  /** The median of the rounds' ratios, with the lowest and highest. */
+  private static String ratios(double[] ratios) {
+    double[] sorted = ratios.clone();
+    Arrays.sort(sorted);
+    return String.format("%.2f (%.2f–%.2f)", median(sorted), sorted[0],
+        sorted[sorted.length - 1]);
+  }
+
+  private static double median(double[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   private static void selectOne(HikariDataSource pool) throws Exception {

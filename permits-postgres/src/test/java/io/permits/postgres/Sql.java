@@ -28,6 +28,13 @@ final class Sql {
     };
   }
 
+  /** release(...) as the client sends it, with the lease's permits. */
+  int release(String name, String id, long token, int permits) throws SQLException {
+    return ((Number) row("SELECT permits.release(?, ?, ?, ?)", name, id, token, permits).get(0))
+        .intValue();
+  }
+
+  /** release(...) of version 1 of the schema, by id and token alone. */
   int release(String name, String id, long token) throws SQLException {
     return ((Number) row("SELECT permits.release(?, ?, ?)", name, id, token).get(0)).intValue();
   }
