@@ -1,5 +1,7 @@
 package io.permits;
 
+import static io.permits.Waits.awaitTrue;
+import static io.permits.Waits.awaitUninterruptibly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,7 +17,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -410,29 +411,4 @@ class BoundedExecutorRaceTest {
     }
   }
 
-  /** Polls until {@code condition} holds; an interrupt (from {@code @Timeout}) ends the wait. */
-  private static void awaitTrue(BooleanSupplier condition) {
-    while (!condition.getAsBoolean()) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new AssertionError("interrupted while polling");
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-  }
-
-  private static void awaitUninterruptibly(CountDownLatch latch) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        latch.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

@@ -1,5 +1,7 @@
 package io.permits;
 
+import static io.permits.Waits.awaitTrue;
+import static io.permits.Waits.awaitUninterruptibly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -836,17 +837,6 @@ class BoundedExecutorTest {
     }
   }
 
-  /** Polls until {@code condition} holds; an interrupt (from {@code @Timeout}) ends the wait. */
-  private static void awaitTrue(BooleanSupplier condition) {
-    while (!condition.getAsBoolean()) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new AssertionError("interrupted while polling");
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-  }
-
   /** Waits until {@code thread} parks (or ends), then checks that it is parked. */
   private static void awaitBlocked(Thread thread) {
     awaitTrue(
@@ -858,18 +848,4 @@ class BoundedExecutorTest {
     assertThat(thread.getState()).isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
   }
 
-  private static void awaitUninterruptibly(CountDownLatch latch) {
-    boolean interrupted = false;
-    while (true) {
-      try {
-        latch.await();
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-  }
 }

@@ -1,6 +1,6 @@
 package io.permits;
 
-import static io.permits.LocalSyncRaceWindowTest.awaitTrue;
+import static io.permits.Waits.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Field;

@@ -1,5 +1,6 @@
 package io.permits;
 
+import static io.permits.Waits.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -344,17 +344,6 @@ class LocalSyncRaceWindowTest {
     Field lock = LocalSync.class.getDeclaredField("lock");
     lock.setAccessible(true);
     return (ReentrantLock) lock.get(sync.get(semaphore));
-  }
-
-  /** Polls until {@code condition} holds; an interrupt (from {@code @Timeout}) ends the wait. */
-  static void awaitTrue(BooleanSupplier condition) {
-    while (!condition.getAsBoolean()) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new AssertionError("interrupted while polling");
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
   }
 
   /** An action run on a platform thread of its own, and how it ended. */

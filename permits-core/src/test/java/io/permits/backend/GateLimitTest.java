@@ -1,14 +1,13 @@
 package io.permits.backend;
 
-import java.util.List;
-
+import static io.permits.Waits.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.permits.LocalSemaphore;
 import java.lang.reflect.Field;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -146,16 +145,6 @@ class GateLimitTest {
       }
     }
     return inSettle;
-  }
-
-  private static void awaitTrue(BooleanSupplier condition) {
-    while (!condition.getAsBoolean()) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new AssertionError("interrupted while polling");
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
   }
 
   @Test

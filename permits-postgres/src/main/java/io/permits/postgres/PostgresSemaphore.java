@@ -7,8 +7,10 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
+import io.permits.backend.GatedAcquires;
+import io.permits.backend.RemoteLease;
 import io.permits.backend.Renewer;
-import io.permits.backend.Timeouts;
+import io.permits.backend.TicketWait;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -19,7 +21,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -87,7 +88,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private final Endings endings;
   private final WakeListener listener;
   private final Gate gate; // follows the newest limit read from PostgreSQL
-  private final Renewer<PostgresLease> renewer;
+  private final Renewer<RemoteLease> renewer;
+  private final GatedAcquires acquires;
 
   private PostgresSemaphore(Builder builder, String name) {
     this.name = name;
@@ -96,14 +98,15 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     Schema.ensure(builder.dataSource, builder.schema, name);
     this.calls = new Calls(builder.dataSource, builder.schema, name);
     this.endings = new Endings(calls, WATCHDOG);
-    this.listener =
-        new WakeListener(builder.dataSource, channel, name, this::onNotification,
-            () -> !waiters.isEmpty());
     Calls.LimitReply opened = openLimit(builder.limit, builder.changeLimit);
     this.gate =
         new Gate(name, opened.recorded(), opened.version(), builder.fairness, Integer.MAX_VALUE,
             this::limit);
     this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
+    this.acquires = new GatedAcquires(gate, "permits-postgres-async " + name, new RequestsOfThis());
+    this.listener =
+        new WakeListener(builder.dataSource, channel, name, this::onNotification,
+            () -> !waiters.isEmpty());
   }
 
   /**
@@ -159,27 +162,17 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
 
   @Override
   public Lease acquire(int permits) throws InterruptedException {
-    Permit gatePermit = gate.acquire(permits);
-    return Objects.requireNonNull(new RemoteRequest(this, gatePermit, true, false, 0).run());
+    return acquires.acquire(permits);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
-    return gate
-        .tryAcquire(permits)
-        .map(taken -> new RemoteRequest(this, taken, false, false, 0).runWithoutWaiting());
+    return acquires.tryAcquire(permits);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
-    Objects.requireNonNull(timeout, "timeout");
-    long deadline = System.nanoTime() + Timeouts.saturatedNanos(timeout);
-    Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
-    if (gatePermit.isEmpty()) {
-      return Optional.empty();
-    }
-    RemoteRequest request = new RemoteRequest(this, gatePermit.get(), true, true, deadline);
-    return Optional.ofNullable(request.run());
+    return acquires.tryAcquire(permits, timeout);
   }
 
   /**
@@ -193,53 +186,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
-    CompletableFuture<Permit> result = new CompletableFuture<>();
-    gateFuture.whenComplete(
-        (gatePermit, failure) -> {
-          if (failure == null) {
-            Thread.ofVirtual()
-                .name("permits-postgres-async " + name)
-                .start(() -> completeRemotely(gatePermit, result));
-          } else { // inline, on the thread that failed it (a close, say), as the gate does
-            result.completeExceptionally(
-                failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure);
-          }
-        });
-    result.whenComplete((permit, failure) -> gateFuture.cancel(false)); // withdrawn at the gate
-    return result;
-  }
-
-  /**
-   * The remote part of an async request, on its own virtual thread. The caller withdraws it by
-   * completing the future, which interrupts the thread; the thread never interrupts itself for
-   * its own completion, whose dependents may be running on it.
-   */
-  private void completeRemotely(Permit gatePermit, CompletableFuture<Permit> result) {
-    Thread self = Thread.currentThread();
-    AtomicBoolean settling = new AtomicBoolean();
-    result.whenComplete((permit, failure) -> {
-      if (!settling.get()) {
-        self.interrupt();
-      }
-    });
-    try {
-      PostgresLease lease =
-          Objects.requireNonNull(
-              new RemoteRequest(this, gatePermit, true, false, 0).run(),
-              "an untimed wait ends with a lease or a throw");
-      settling.set(true);
-      if (!result.complete(lease)) {
-        lease.close(); // withdrawn as it was granted
-      }
-    } catch (InterruptedException withdrawn) {
-      // the caller completed the future; the request cancelled its id and holds nothing
-    } catch (RuntimeException failed) {
-      settling.set(true);
-      result.completeExceptionally(failed);
-    }
+    return acquires.acquireAsync(permits);
   }
 
   /**
@@ -368,7 +315,22 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     return "PostgresSemaphore[" + name + ", gate " + gate.local() + "]";
   }
 
-  // ---- for RemoteRequest and PostgresLease
+  /** A request of this semaphore to PostgreSQL, for permits taken at the gate. */
+  private final class RequestsOfThis implements GatedAcquires.Store {
+    @Override
+    public @Nullable RemoteLease request(Permit gatePermit, boolean timed, long deadlineNanos)
+        throws InterruptedException {
+      return new RemoteRequest(PostgresSemaphore.this, gatePermit, true, timed, deadlineNanos).run();
+    }
+
+    @Override
+    public @Nullable RemoteLease requestNow(Permit gatePermit) {
+      return new RemoteRequest(PostgresSemaphore.this, gatePermit, false, false, 0)
+          .runWithoutWaiting();
+    }
+  }
+
+  // ---- for RemoteRequest and RemoteLease
 
   long leaseMillis() {
     return leaseMillis;
@@ -399,8 +361,8 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   }
 
   private void onNotification(String payload) {
-    RemoteRequest waiter = waiters.get(RemoteRequest.ticketOf(payload));
-    long token = RemoteRequest.tokenOf(payload);
+    RemoteRequest waiter = waiters.get(TicketWait.ticketOf(payload));
+    long token = TicketWait.tokenOf(payload);
     if (waiter != null && token > 0) {
       waiter.handed(token);
     }
@@ -420,20 +382,21 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     return gate.impossible(permits, limit);
   }
 
-  PostgresLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
-    PostgresLease lease = new PostgresLease(this, id, token, gatePermit, deadlineNanos);
+  RemoteLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
+    RemoteLease lease =
+        new RemoteLease(name, id, token, gatePermit, deadlineNanos, this::released);
     renewer.add(lease);
     return lease;
   }
 
   /** A lease was closed: its release runs now (and again in the background if it fails). */
-  void released(PostgresLease lease) {
+  void released(RemoteLease lease) {
     renewer.remove(lease);
     endings.release(
         lease.id(), lease.token(), lease.permits(), lease.deadlineNanos(), () -> {});
   }
 
-  private CompletableFuture<Boolean> sendRenewal(PostgresLease lease) {
+  private CompletableFuture<Boolean> sendRenewal(RemoteLease lease) {
     return CompletableFuture.supplyAsync(
         () -> calls.renew(lease.id(), lease.token(), leaseMillis), Calls.IO);
   }

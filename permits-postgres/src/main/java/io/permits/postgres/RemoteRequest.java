@@ -1,9 +1,10 @@
 package io.permits.postgres;
 
 import io.permits.Permit;
+import io.permits.backend.RemoteLease;
 import io.permits.backend.Renewer;
+import io.permits.backend.TicketWait;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -59,12 +60,10 @@ final class RemoteRequest {
   private final boolean wait;
   private final long deadlineNanos; // with timed
   private final boolean timed;
-  private final long refreshNanos;
   private final String id;
-  private final Thread thread = Thread.currentThread();
+  private final TicketWait ticket;
   private State state = State.NEW;
   private long sentNanos; // when the last acquire whose reply came was sent
-  private volatile long handedToken; // 0 until a notification brings one
 
   RemoteRequest(
       PostgresSemaphore semaphore, Permit gatePermit, boolean wait, boolean timed, long deadline) {
@@ -73,8 +72,9 @@ final class RemoteRequest {
     this.wait = wait;
     this.timed = timed;
     this.deadlineNanos = deadline;
-    this.refreshNanos =
-        TimeUnit.MILLISECONDS.toNanos(Math.min(REFRESH_MILLIS, semaphore.leaseMillis() / 3));
+    this.ticket =
+        new TicketWait(timed, deadline,
+            TimeUnit.MILLISECONDS.toNanos(Math.min(REFRESH_MILLIS, semaphore.leaseMillis() / 3)));
     this.id = semaphore.newRequestId();
   }
 
@@ -86,7 +86,7 @@ final class RemoteRequest {
    * @throws PostgresSemaphoreException if PostgreSQL failed or could not be reached
    * @throws io.permits.SemaphoreClosedException if the semaphore closed while it waited
    */
-  @Nullable PostgresLease run() throws InterruptedException {
+  @Nullable RemoteLease run() throws InterruptedException {
     try {
       return loop();
     } catch (PostgresSemaphoreException failed) {
@@ -100,11 +100,11 @@ final class RemoteRequest {
     }
   }
 
-  private @Nullable PostgresLease loop() throws InterruptedException {
+  private @Nullable RemoteLease loop() throws InterruptedException {
     while (true) {
       semaphore.checkOpen(); // a lease handed to a request the close failed is ended by cancel
-      if (handedToken > 0) { // a release handed the queued ticket its permits
-        return granted(handedToken, sentNanos, handedMillis());
+      if (ticket.handedToken() > 0) { // a release handed the queued ticket its permits
+        return granted(ticket.handedToken(), sentNanos, handedMillis());
       }
       AcquireReply reply = ask();
       semaphore.reportLimit(reply.limit(), reply.version());
@@ -128,7 +128,7 @@ final class RemoteRequest {
             return null;
           }
           state = State.QUEUED;
-          if (!park(reply.millis())) {
+          if (!ticket.park(semaphore, reply.millis(), semaphore::isClosed)) {
             settle(null);
             return null;
           }
@@ -170,7 +170,7 @@ final class RemoteRequest {
   }
 
   /** {@link #run()} for a request that may not wait: it never parks, so is never interrupted. */
-  @Nullable PostgresLease runWithoutWaiting() {
+  @Nullable RemoteLease runWithoutWaiting() {
     try {
       return run();
     } catch (InterruptedException cannotHappen) {
@@ -201,39 +201,11 @@ final class RemoteRequest {
     return Math.min(semaphore.leaseMillis(), TICKET_MILLIS);
   }
 
-  private PostgresLease granted(long token, long sentNanos, long millis) {
-    PostgresLease lease =
+  private RemoteLease granted(long token, long sentNanos, long millis) {
+    RemoteLease lease =
         semaphore.newLease(id, gatePermit, token, sentNanos + Renewer.believedNanos(millis));
     state = State.GRANTED;
     return lease;
-  }
-
-  /**
-   * Parks until woken, the refresh is due, or the first lease may have expired ({@code
-   * nextExpiryMillis}, -1: none held). Returns false if the request timed out.
-   */
-  private boolean park(long nextExpiryMillis) throws InterruptedException {
-    if (Thread.interrupted()) {
-      throw new InterruptedException();
-    }
-    long park = refreshNanos;
-    if (nextExpiryMillis >= 0) {
-      park = Math.min(park, TimeUnit.MILLISECONDS.toNanos(nextExpiryMillis + 1));
-    }
-    if (timed) {
-      long left = deadlineNanos - System.nanoTime();
-      if (left <= 0) {
-        return false;
-      }
-      park = Math.min(park, left);
-    }
-    if (handedToken == 0 && !semaphore.isClosed()) {
-      LockSupport.parkNanos(semaphore, park);
-    }
-    if (Thread.interrupted()) {
-      throw new InterruptedException();
-    }
-    return !timed || handedToken > 0 || deadlineNanos - System.nanoTime() > 0;
   }
 
   /**
@@ -242,28 +214,11 @@ final class RemoteRequest {
    * every park, so one that comes while it is not parked is not lost.
    */
   void handed(long token) {
-    handedToken = token;
-    wake();
+    ticket.handed(token);
   }
 
   /** Wakes the waiting thread (a grant, or the semaphore closed). */
   void wake() {
-    LockSupport.unpark(thread);
-  }
-
-  /** The token in a notification's payload, "ticket token" (0 if malformed). */
-  static long tokenOf(String payload) {
-    int space = payload.indexOf(' ');
-    try {
-      return space < 0 ? 0 : Long.parseLong(payload, space + 1, payload.length(), 10);
-    } catch (NumberFormatException malformed) {
-      return 0;
-    }
-  }
-
-  /** The ticket a notification's payload names. */
-  static String ticketOf(String payload) {
-    int space = payload.indexOf(' ');
-    return space < 0 ? payload : payload.substring(0, space);
+    ticket.wake();
   }
 }

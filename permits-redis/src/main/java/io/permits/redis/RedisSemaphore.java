@@ -9,8 +9,10 @@ import io.permits.PermitHolder;
 import io.permits.SemaphoreClosedException;
 import io.permits.SemaphoreStats;
 import io.permits.backend.Gate;
+import io.permits.backend.GatedAcquires;
+import io.permits.backend.RemoteLease;
 import io.permits.backend.Renewer;
-import io.permits.backend.Timeouts;
+import io.permits.backend.TicketWait;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +20,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A semaphore shared by every client of one Redis primary that names it: at most {@link
@@ -81,7 +83,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   private final RedisLink link;
   private final ScriptCalls calls;
   private final Gate gate; // follows the newest limit read from Redis
-  private final Renewer<RedisLease> renewer;
+  private final Renewer<RemoteLease> renewer;
+  private final GatedAcquires acquires;
 
   private RedisSemaphore(Builder builder, String name) {
     this.name = name;
@@ -107,6 +110,7 @@ public final class RedisSemaphore implements io.permits.Semaphore {
         new Gate(name, toInt(recorded.get(0)), (Long) recorded.get(2), builder.fairness,
             Integer.MAX_VALUE, this::limit);
     this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
+    this.acquires = new GatedAcquires(gate, "permits-redis-async " + name, new RequestsOfThis());
   }
 
   /**
@@ -184,87 +188,31 @@ public final class RedisSemaphore implements io.permits.Semaphore {
 
   @Override
   public Lease acquire(int permits) throws InterruptedException {
-    Permit gatePermit = gate.acquire(permits);
-    return Objects.requireNonNull(new RemoteRequest(this, gatePermit, true, false, 0).run());
+    return acquires.acquire(permits);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits) {
-    return gate
-        .tryAcquire(permits)
-        .map(taken -> new RemoteRequest(this, taken, false, false, 0).runWithoutWaiting());
+    return acquires.tryAcquire(permits);
   }
 
   @Override
   public Optional<Permit> tryAcquire(int permits, Duration timeout) throws InterruptedException {
-    Objects.requireNonNull(timeout, "timeout");
-    long deadline = System.nanoTime() + Timeouts.saturatedNanos(timeout);
-    Optional<Permit> gatePermit = gate.tryAcquire(permits, timeout);
-    if (gatePermit.isEmpty()) {
-      return Optional.empty();
-    }
-    RemoteRequest request = new RemoteRequest(this, gatePermit.get(), true, true, deadline);
-    return Optional.ofNullable(request.run());
+    return acquires.tryAcquire(permits, timeout);
   }
 
   /**
    * {@inheritDoc}
    *
    * <p>The request first waits, without a thread, for its permits at this client's in-process
-   * gate; once it has them, it waits for Redis on a virtual thread of its own, so at most {@code
-   * limit} such threads exist per semaphore (fewer for weighted requests), however many requests
-   * are pending. Cancelling the future withdraws the request: at the gate by removing it, in Redis
-   * by interrupting its thread, which cancels its queue ticket too.
+   * gate; once it has them, it waits for Redis on a virtual thread of its own, so at most
+   * {@code limit} such threads exist per semaphore, however many requests are pending. Cancelling
+   * the future withdraws the request: at the gate by removing it, in Redis by interrupting
+   * its thread, which cancels its ticket too.
    */
   @Override
   public CompletableFuture<Permit> acquireAsync(int permits) {
-    CompletableFuture<Permit> gateFuture = gate.acquireAsync(permits);
-    CompletableFuture<Permit> result = new CompletableFuture<>();
-    gateFuture.whenComplete(
-        (gatePermit, failure) -> {
-          if (failure == null) {
-            Thread.ofVirtual()
-                .name("permits-redis-async " + name)
-                .start(() -> completeRemotely(gatePermit, result));
-          } else { // inline, on the thread that failed it (a close, say), as the gate does
-            result.completeExceptionally(
-                failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure);
-          }
-        });
-    result.whenComplete((permit, failure) -> gateFuture.cancel(false)); // withdrawn at the gate
-    return result;
-  }
-
-  /**
-   * The remote part of an async request, on its own virtual thread. The caller withdraws it by
-   * completing the future (cancel, orTimeout, complete), which interrupts the thread; the thread
-   * never interrupts itself for its own completion, whose dependents may be running on it.
-   */
-  private void completeRemotely(Permit gatePermit, CompletableFuture<Permit> result) {
-    Thread self = Thread.currentThread();
-    AtomicBoolean settling = new AtomicBoolean();
-    result.whenComplete((permit, failure) -> {
-      if (!settling.get()) {
-        self.interrupt();
-      }
-    });
-    try {
-      RedisLease lease =
-          Objects.requireNonNull(
-              new RemoteRequest(this, gatePermit, true, false, 0).run(),
-              "an untimed wait ends with a lease or a throw");
-      settling.set(true);
-      if (!result.complete(lease)) {
-        lease.close(); // withdrawn as it was granted
-      }
-    } catch (InterruptedException withdrawn) {
-      // the caller completed the future; the request cancelled its id and holds nothing
-    } catch (RuntimeException failed) {
-      settling.set(true);
-      result.completeExceptionally(failed);
-    }
+    return acquires.acquireAsync(permits);
   }
 
   /**
@@ -359,7 +307,22 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return "RedisSemaphore[" + name + ", gate " + gate.local() + "]";
   }
 
-  // ---- for RemoteRequest and RedisLease
+  /** A request of this semaphore to Redis, for permits taken at the gate. */
+  private final class RequestsOfThis implements GatedAcquires.Store {
+    @Override
+    public @Nullable RemoteLease request(Permit gatePermit, boolean timed, long deadlineNanos)
+        throws InterruptedException {
+      return new RemoteRequest(RedisSemaphore.this, gatePermit, true, timed, deadlineNanos).run();
+    }
+
+    @Override
+    public @Nullable RemoteLease requestNow(Permit gatePermit) {
+      return new RemoteRequest(RedisSemaphore.this, gatePermit, false, false, 0)
+          .runWithoutWaiting();
+    }
+  }
+
+  // ---- for RemoteRequest and RemoteLease
 
   long leaseMillis() {
     return leaseMillis;
@@ -389,8 +352,8 @@ public final class RedisSemaphore implements io.permits.Semaphore {
   }
 
   private void onWakeMessage(String channel, String message) {
-    RemoteRequest waiter = waiters.get(RemoteRequest.ticketOf(message));
-    long token = RemoteRequest.tokenOf(message);
+    RemoteRequest waiter = waiters.get(TicketWait.ticketOf(message));
+    long token = TicketWait.tokenOf(message);
     if (waiter != null && token > 0) {
       waiter.handed(token);
     }
@@ -415,20 +378,20 @@ public final class RedisSemaphore implements io.permits.Semaphore {
     return gate.impossible(permits, limit);
   }
 
-  RedisLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
-    RedisLease lease = new RedisLease(this, id, token, gatePermit, deadlineNanos);
+  RemoteLease newLease(String id, Permit gatePermit, long token, long deadlineNanos) {
+    RemoteLease lease = new RemoteLease(name, id, token, gatePermit, deadlineNanos, this::released);
     link.retain(); // the lease's use of the connections: ends once its release is settled
     renewer.add(lease);
     return lease;
   }
 
   /** A lease was closed: its release is sent, not waited for. */
-  void released(RedisLease lease) {
+  void released(RemoteLease lease) {
     renewer.remove(lease);
     calls.release(lease.id(), lease.token(), link::release);
   }
 
-  private CompletableFuture<Boolean> sendRenewal(RedisLease lease) {
+  private CompletableFuture<Boolean> sendRenewal(RemoteLease lease) {
     String token = Long.toString(lease.token());
     return calls
         .send(RedisScripts.RENEW, lease.id(), token, Long.toString(leaseMillis))
