@@ -79,7 +79,6 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   private final String name;
   private final long leaseMillis;
   private final String clientId = UUID.randomUUID().toString();
-  private final String channel = "permits_" + clientId.replace("-", "");
   private final String who;
   private final AtomicLong requests = new AtomicLong();
   private final Map<String, RemoteRequest> waiters = new ConcurrentHashMap<>();
@@ -105,7 +104,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
     this.renewer = new Renewer<>(leaseMillis, WATCHDOG, this::sendRenewal);
     this.acquires = new GatedAcquires(gate, "permits-postgres-async " + name, new RequestsOfThis());
     this.listener =
-        new WakeListener(builder.dataSource, channel, name, this::onNotification,
+        WakeListener.join(builder.dataSource, clientId, this::onNotification,
             () -> !waiters.isEmpty());
   }
 
@@ -306,7 +305,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
       return;
     }
     gate.local().close();
-    listener.stop();
+    listener.leave(clientId);
     waiters.values().forEach(RemoteRequest::wake);
   }
 
@@ -371,7 +370,7 @@ public final class PostgresSemaphore implements io.permits.Semaphore {
   /** Runs the acquire function for a request (queuing its ticket if it may wait). */
   AcquireReply askPostgres(String id, int permits, boolean wait) {
     return calls.acquire(id, permits, leaseMillis, wait ? RemoteRequest.TICKET_MILLIS : 0,
-        channel, who, gate.local().limit()); // to make the row again if it is gone
+        listener.channel(), who, gate.local().limit()); // to make the row again if it is gone
   }
 
   void reportLimit(int limit, long version) {
