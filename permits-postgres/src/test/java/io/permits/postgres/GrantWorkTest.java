@@ -3,6 +3,7 @@ package io.permits.postgres;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.permits.testsupport.Figures;
 import io.permits.testsupport.PostgresServer;
 import java.sql.Connection;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.permits.tck.Await;
+import io.permits.testsupport.Figures;
 import io.permits.testsupport.ForkedJvm;
 import io.permits.testsupport.PostgresServer;
 import java.io.IOException;

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.permits.Lease;
 import io.permits.Permit;
 import io.permits.tck.Await;
+import io.permits.testsupport.Figures;
 import io.permits.testsupport.ForkedJvm;
 import io.permits.testsupport.PostgresServer;
 import java.io.OutputStream;

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.permits.Permit;
 import io.permits.tck.Await;
+import io.permits.testsupport.Figures;
 import io.permits.testsupport.RedisServer;
 import java.net.URI;
 import java.time.Duration;
@@ -102,6 +103,7 @@ class ConnectionCutSoakTest {
       }
 
       String run = describe();
+      Figures.record("redis ConnectionCutSoakTest: %s (limit %d)", run, LIMIT);
       assertThat(unexpected.get()).as("an unexpected failure; %s", run).isNull();
       assertThat(maxInside.get())
           .as("most threads inside at once; %s", run)

@@ -6,6 +6,7 @@ import io.lettuce.core.RedisClient;
 import io.permits.Lease;
 import io.permits.Permit;
 import io.permits.tck.Await;
+import io.permits.testsupport.Figures;
 import io.permits.testsupport.RedisServer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -141,6 +142,10 @@ class RestartWithoutPersistenceTest {
         worker.join();
       }
 
+      Figures.record("redis RestartWithoutPersistenceTest: each client's first grant %s ms after"
+          + " the restart; lowest token after %d, highest before %d",
+          clients.stream().map(c -> Long.toString(c.firstAfterMillis.get())).toList(),
+          lowestAfter.get(), highestBefore.get());
       assertThat(clients)
           .as("each client's first grant after the restart, in ms from it")
           .allMatch(

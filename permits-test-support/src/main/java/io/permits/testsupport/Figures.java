@@ -1,4 +1,4 @@
-package io.permits.postgres;
+package io.permits.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,16 +8,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * What the fault tests measured, for docs/postgres.md: appended to {@code
- * target/postgres-figures.txt} (tests print nothing).
+ * What a test measured, for the docs: appended to {@code target/figures.txt} of the module whose
+ * tests run (tests print nothing).
  */
-final class Figures {
-  private static final Path FILE = Path.of("target", "postgres-figures.txt");
+public final class Figures {
+  private static final Path FILE = Path.of("target", "figures.txt");
 
   private Figures() {}
 
-  /** Appends one line made by {@code String.format(format, args)}. */
-  static synchronized void record(String format, Object... args) {
+  /**
+   * Appends one line made by {@code String.format(format, args)}.
+   *
+   * @param format a format string
+   * @param args its arguments
+   */
+  public static synchronized void record(String format, Object... args) {
     try {
       Files.createDirectories(FILE.getParent());
       Files.writeString(
