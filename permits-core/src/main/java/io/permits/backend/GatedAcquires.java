@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 
@@ -127,10 +126,7 @@ public final class GatedAcquires {
                 .name(asyncThreadName)
                 .start(() -> completeRemotely(gatePermit, result));
           } else { // inline, on the thread that failed it (a close, say), as the gate does
-            result.completeExceptionally(
-                failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause()
-                    : failure);
+            result.completeExceptionally(failure);
           }
         });
     result.whenComplete((permit, failure) -> gateFuture.cancel(false)); // withdrawn at the gate

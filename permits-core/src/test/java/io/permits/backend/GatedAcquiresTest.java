@@ -235,6 +235,24 @@ class GatedAcquiresTest {
   }
 
   @Test
+  void theFailingThreadDoesNotInterruptItselfForItsOwnCompletion() throws Exception {
+    Permit all = acquires.acquire(LIMIT); // the request waits at the gate
+    answer =
+        gatePermit -> {
+          gatePermit.close();
+          throw new IllegalStateException("store unreachable");
+        };
+    CompletableFuture<Permit> request = acquires.acquireAsync(1);
+    CompletableFuture<Boolean> interruptedInDependent =
+        request.handle((lease, failure) -> Thread.currentThread().isInterrupted());
+
+    all.close();
+
+    assertThat(interruptedInDependent.get(10, TimeUnit.SECONDS)).isFalse();
+    assertThat(request).isCompletedExceptionally();
+  }
+
+  @Test
   void anAsyncAcquireFailsWithTheStoresExceptionItself() {
     answer =
         gatePermit -> {

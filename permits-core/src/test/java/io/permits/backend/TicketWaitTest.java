@@ -3,6 +3,7 @@ package io.permits.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.permits.Waits;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -20,6 +21,12 @@ class TicketWaitTest {
   void aMessageNamesTheTicketAndItsToken() {
     assertThat(TicketWait.ticketOf("client-1:17 42")).isEqualTo("client-1:17");
     assertThat(TicketWait.tokenOf("client-1:17 42")).isEqualTo(42);
+  }
+
+  @Test
+  void aMessageMayNameAnEmptyTicket() {
+    assertThat(TicketWait.ticketOf(" 42")).isEmpty();
+    assertThat(TicketWait.tokenOf(" 42")).isEqualTo(42);
   }
 
   @Test
@@ -60,8 +67,12 @@ class TicketWaitTest {
                 });
     TicketWait wait = made.get(10, TimeUnit.SECONDS);
     parking.await();
+    Waits.awaitTrue(
+        () -> waiter.getState() == Thread.State.TIMED_WAITING
+            || waiter.getState() == Thread.State.TERMINATED);
+    assertThat(waiter.getState()).as("parked for its hour").isEqualTo(Thread.State.TIMED_WAITING);
 
-    wait.handed(9); // an hour's park, ended by the hand-over (unpark before park counts too)
+    wait.handed(9); // ends the hour's park
 
     assertThat(parked.get(10, TimeUnit.SECONDS)).isTrue();
     assertThat(wait.handedToken()).isEqualTo(9);
@@ -125,6 +136,30 @@ class TicketWaitTest {
         return;
       }
       assertThat(granted).as("timed out before the hook").isFalse();
+    }
+  }
+
+  @Test
+  void aWaitWhoseDeadlinePassesBeforeItParksTimesOut() throws Exception {
+    for (long margin = 10_000_000; ; margin *= 10) {
+      long deadline = System.nanoTime() + margin;
+      TicketWait wait = new TicketWait(true, deadline, HOUR);
+      boolean[] hooked = {false};
+      boolean granted =
+          wait.park(
+              this,
+              -1,
+              () -> { // between the deadline check and the park: the deadline passes
+                hooked[0] = true;
+                while (System.nanoTime() - deadline <= 0) {
+                  LockSupport.parkNanos(deadline - System.nanoTime());
+                }
+                return true; // and the semaphore closed: no park
+              });
+      assertThat(granted).isFalse();
+      if (hooked[0]) {
+        return;
+      }
     }
   }
 
