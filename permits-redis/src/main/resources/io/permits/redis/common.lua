@@ -24,6 +24,7 @@ local GONE = KEYS[11]    -- zset: id of a request given up -> when its tombstone
 local idle_ms = 0 -- ARGV[2] of every script, set by the dispatch; 0: the keys never expire
 local horizon     -- the furthest expiry, deadline or making of keys this script wrote (ms), or nil
 local clock       -- the last now_ms() of this script
+local clock_us    -- the same reading in microseconds: where a lost fence starts again
 local EXPIRING = {LIMIT, HOLDERS, RECORDS, USED, QUEUE, TICKETS, FENCE, SEQUENCE, VERSION}
 
 -- Numbers go into strings with string.format('%d'): tokens have 16 digits, and '..' would write
@@ -31,6 +32,7 @@ local EXPIRING = {LIMIT, HOLDERS, RECORDS, USED, QUEUE, TICKETS, FENCE, SEQUENCE
 local function now_ms()
   local t = redis.call('TIME')
   clock = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  clock_us = tonumber(t[1]) * 1000000 + tonumber(t[2]) -- exact: below 2^53 until the year 2255
   return clock
 end
 
@@ -71,15 +73,15 @@ end
 
 -- Keys lost with a restart without persistence (or deleted) are made again: the limit from the
 -- asking client's configuration, the fence and the version from the clock, so that tokens and
--- versions keep increasing (as long as the clock does not step back and fewer than 1,000 tokens a
--- millisecond were drawn on average). Returns the limit and the permits in use.
+-- versions keep increasing (as long as the clock does not step back and fewer than one token a
+-- microsecond was drawn on average). Returns the limit and the permits in use.
 local function ensure_keys(configured, now)
   local counts = redis.call('MGET', LIMIT, USED)
   if counts[1] then
     return tonumber(counts[1]), tonumber(counts[2] or '0')
   end
   redis.call('SET', LIMIT, configured)
-  redis.call('SET', FENCE, now * 1000, 'NX')
+  redis.call('SET', FENCE, clock_us, 'NX')
   redis.call('SET', VERSION, now, 'NX')
   redis.call('SET', USED, 0, 'NX')
   reach(now)
@@ -127,7 +129,7 @@ end
 local function grant(id, permits, expiry, now, who)
   local token = redis.call('INCR', FENCE)
   if token == 1 then -- the fence alone was gone (expired while other keys lived): from the clock
-    token = now * 1000 + 1
+    token = clock_us + 1
     redis.call('SET', FENCE, token)
   end
   local record = string.format('%d %d %d %s', permits, token, now, who)
